@@ -1,0 +1,18 @@
+// Command ipsmdr is the IP SMDR server, its collector and the tools around
+// them. Each subcommand lives in a file of its own; main only makes the signal
+// context, runs the command and turns its result into an exit status.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], newStdio())
+	stop()
+	os.Exit(code)
+}
