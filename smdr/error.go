@@ -39,11 +39,16 @@ func Errorf(code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Index: -1, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the *Error in err's chain, or EInternal.
+// ErrorCode returns the code of the *Error in err's chain, EInvalid for a
+// *ParseError (a line that is not a record is bad input), or EInternal.
 func ErrorCode(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return EInvalid
 	}
 	return EInternal
 }

@@ -116,13 +116,13 @@ func newFlagSet(io *stdio, name, usage string) *flag.FlagSet {
 
 // parseFlags parses args into fs. --help prints the usage to stdout and
 // returns flag.ErrHelp; a bad flag returns a usageError.
-func parseFlags(io *stdio, fs *flag.FlagSet, args []string) error {
+func parseFlags(std *stdio, fs *flag.FlagSet, args []string) error {
 	for _, a := range args {
 		if a == "--" {
 			break
 		}
 		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(io.stdout)
+			fs.SetOutput(std.stdout)
 			fs.Usage()
 			return flag.ErrHelp
 		}
@@ -131,6 +131,6 @@ func parseFlags(io *stdio, fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
-	fs.SetOutput(io.stderr)
+	fs.SetOutput(std.stderr)
 	return nil
 }

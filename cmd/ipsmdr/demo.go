@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ipsmdr/ipsmdr/internal/config"
+	"github.com/ipsmdr/ipsmdr/internal/server"
+)
+
+// runDemo is serve --simulate with defaults for a first run on one machine:
+// everything on loopback, data in ./ipsmdr-data, the simulator at ten times
+// real speed so that calls show within seconds.
+func runDemo(ctx context.Context, io *stdio, args []string) error {
+	fs := newFlagSet(io, "demo", "demo [flags]")
+	settings := config.Bind(fs)
+	sim := bindSimFlags(fs, simDefaults{rate: 120, speed: 10})
+	// Defaults of the demo that differ from serve's; flags given by the user
+	// still win because they are parsed after.
+	fs.Set("listen-address", "127.0.0.1")
+	if err := parseFlags(io, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q: demo takes flags only", fs.Arg(0))
+	}
+	cfg, err := settings.Load(io.getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	log := newLogger(io, cfg.Log)
+	simCfg, err := sim.config(log)
+	if err != nil {
+		return err
+	}
+	defer sim.close()
+	return serve(ctx, cfg, log, &simCfg, func(srv *server.Server, httpAddr string) {
+		fmt.Fprintf(io.stdout, "ipsmdr demo is running: a simulated office is making calls.\n\n")
+		if a := srv.LocalAddr(); a != "" {
+			fmt.Fprintf(io.stdout, "  Records (local mode):  ipsmdr tail %s\n", a)
+		}
+		if httpAddr != "" {
+			fmt.Fprintf(io.stdout, "  Web page:              http://%s/\n", httpAddr)
+			fmt.Fprintf(io.stdout, "  Status:                curl http://%s/api/v1/status\n", httpAddr)
+		}
+		fmt.Fprintf(io.stdout, "\nPress Ctrl-C to stop.\n")
+	})
+}

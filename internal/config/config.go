@@ -1,0 +1,256 @@
+// Package config holds the settings of the ipsmdr server: their names,
+// defaults and allowed values, and where each value came from.
+//
+// A Config starts as Default(), is overlaid by a YAML file, then by
+// environment variables, then by command-line flags (Bind and Flags.Load),
+// and is checked as a whole by Validate. Every problem is reported at once,
+// each as an *Error that names the setting, the value, its source and what is
+// allowed. The settings are described for users in docs/settings.md.
+//
+// Components do not see a Config: the command that wires them up passes each
+// one the plain values it needs, using the helpers (Location, Padding,
+// PushAddresses, ...) that turn settings into ready-to-use values.
+package config
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Config is the set of settings of the server. The YAML keys are the names
+// users see in ipsmdr.yaml, in flags (with dashes) and in environment
+// variables (in capitals, prefixed IPSMDR_).
+//
+// A Config returned by Flags.Load also remembers where each value came from,
+// so that Validate can say so; a field changed afterwards is reported
+// without a source.
+type Config struct {
+	// Enabled is the manual's General -> Enabled. When false, no local port
+	// is opened and nothing is pushed; HTTP still runs.
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// LocalPort is the manual's Local Port: the TCP port of the local mode
+	// listener that call logging applications connect to.
+	LocalPort int `yaml:"local_port" json:"local_port"`
+	// ListenAddress is the IP address the local port listens on; empty means
+	// all addresses.
+	ListenAddress string `yaml:"listen_address" json:"listen_address"`
+	// PaddingChar is the manual's Item padding character: one character.
+	PaddingChar string `yaml:"padding_char" json:"padding_char"`
+	// TimeFormat is "24h", or "12h" as the original printed the time.
+	TimeFormat string `yaml:"time_format" json:"time_format"`
+	// Timezone is the zone of the records' date and time: "Local", "UTC" or
+	// an IANA name.
+	Timezone string `yaml:"timezone" json:"timezone"`
+	// CallTimeout closes a call that has had no event for this long.
+	CallTimeout Duration `yaml:"call_timeout" json:"call_timeout"`
+	// Allow lists the networks (CIDR prefixes or single addresses) admitted
+	// to the local port; empty admits everyone.
+	Allow []string `yaml:"allow" json:"allow"`
+
+	Local   Local   `yaml:"local" json:"local"`
+	Push    Push    `yaml:"push" json:"push"`
+	Journal Journal `yaml:"journal" json:"journal"`
+	HTTP    HTTP    `yaml:"http" json:"http"`
+	Log     Log     `yaml:"log" json:"log"`
+
+	// origins records where each setting's value came from; see Source.
+	origins origins
+}
+
+// Local holds the settings of local mode beyond the manual's port.
+type Local struct {
+	// MaxClients is the most clients connected to the local port at once.
+	MaxClients int `yaml:"max_clients" json:"max_clients"`
+	// WriteTimeout drops a client that accepts no bytes for this long.
+	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout"`
+}
+
+// Push holds the settings of push mode: the manual's Push connections, and
+// more receivers beside the manual's one.
+type Push struct {
+	// Enabled is the manual's Push connections -> Enabled.
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// RemoteIP is the manual's Remote IP address: an IP address or a host
+	// name.
+	RemoteIP string `yaml:"remote_ip" json:"remote_ip"`
+	// RemotePort is the manual's Remote port.
+	RemotePort int `yaml:"remote_port" json:"remote_port"`
+	// Targets are more receivers, each pushed the same records.
+	Targets []Target `yaml:"targets" json:"targets"`
+	// RetryMin is the first delay before reconnecting to a receiver.
+	RetryMin Duration `yaml:"retry_min" json:"retry_min"`
+	// RetryMax caps the exponential backoff of reconnections.
+	RetryMax Duration `yaml:"retry_max" json:"retry_max"`
+}
+
+// Target is one more push receiver.
+type Target struct {
+	// Address is host:port, such as "192.0.2.11:2008" or "[2001:db8::1]:2008".
+	Address string `yaml:"address" json:"address"`
+}
+
+// Journal holds the settings of the durable record log.
+type Journal struct {
+	// Dir is the directory of the journal files.
+	Dir string `yaml:"dir" json:"dir"`
+	// Sync is "always" (fsync every record before it is sent) or an interval
+	// such as "200ms".
+	Sync string `yaml:"sync" json:"sync"`
+	// MemoryRecords is how many recent records are kept in memory for
+	// clients that fall behind.
+	MemoryRecords int `yaml:"memory_records" json:"memory_records"`
+}
+
+// HTTP holds the settings of the HTTP server: admin page, ingest API, status
+// and metrics.
+type HTTP struct {
+	// Address is host:port; "" or "off" turns HTTP off.
+	Address string `yaml:"address" json:"address"`
+	// Token, when set, is the bearer token the ingest API requires.
+	Token string `yaml:"token" json:"token"`
+	// MaxBody is the largest request body accepted, in bytes.
+	MaxBody int64 `yaml:"max_body" json:"max_body"`
+}
+
+// Log holds the settings of the server's own log.
+type Log struct {
+	// Level is "debug", "info", "warn" or "error".
+	Level string `yaml:"level" json:"level"`
+	// Format is "text" or "json".
+	Format string `yaml:"format" json:"format"`
+}
+
+// Default returns the settings used when nothing else is given: the
+// manual's defaults, and for the rest values that suit a small site.
+func Default() Config {
+	return Config{
+		Enabled:       true,
+		LocalPort:     2007,
+		ListenAddress: "0.0.0.0",
+		PaddingChar:   "0",
+		TimeFormat:    "24h",
+		Timezone:      "Local",
+		CallTimeout:   Duration(24 * time.Hour),
+		Allow:         []string{},
+		Local: Local{
+			MaxClients:   1000,
+			WriteTimeout: Duration(30 * time.Second),
+		},
+		Push: Push{
+			Enabled:    false,
+			RemoteIP:   "",
+			RemotePort: 2008,
+			Targets:    []Target{},
+			RetryMin:   Duration(100 * time.Millisecond),
+			RetryMax:   Duration(time.Second),
+		},
+		Journal: Journal{
+			Dir:           "./ipsmdr-data/journal",
+			Sync:          "always",
+			MemoryRecords: 100000,
+		},
+		HTTP: HTTP{
+			Address: "127.0.0.1:8080",
+			Token:   "",
+			MaxBody: 4 << 20,
+		},
+		Log: Log{
+			Level:  "info",
+			Format: "text",
+		},
+	}
+}
+
+// Location returns the time zone of the records' date and time. For a
+// Timezone that does not load (which Validate refuses) it returns UTC.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Padding returns the item padding character, or '0' when PaddingChar is
+// empty (which Validate refuses).
+func (c Config) Padding() byte {
+	if c.PaddingChar == "" {
+		return '0'
+	}
+	return c.PaddingChar[0]
+}
+
+// Clock12 reports whether records carry the time on a 12-hour clock.
+func (c Config) Clock12() bool {
+	return c.TimeFormat == "12h"
+}
+
+// SyncInterval returns how often the journal is fsynced: 0 for "always",
+// meaning every record is synced before it is sent.
+func (c Config) SyncInterval() time.Duration {
+	if c.Journal.Sync == "always" {
+		return 0
+	}
+	d, err := time.ParseDuration(c.Journal.Sync)
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// PushAddresses returns the host:port of every push receiver: the manual's
+// remote_ip and remote_port first (when remote_ip is set), then the targets
+// in order. It returns nothing when push mode is off, or when the whole
+// feature is (Enabled false).
+func (c Config) PushAddresses() []string {
+	if !c.Enabled || !c.Push.Enabled {
+		return nil
+	}
+	var addrs []string
+	if c.Push.RemoteIP != "" {
+		addrs = append(addrs, net.JoinHostPort(c.Push.RemoteIP, strconv.Itoa(c.Push.RemotePort)))
+	}
+	for _, t := range c.Push.Targets {
+		addrs = append(addrs, t.Address)
+	}
+	return addrs
+}
+
+// LocalAddress returns the address the local mode listener listens on, such
+// as "0.0.0.0:2007" or "[::]:2007"; an empty ListenAddress gives ":2007".
+func (c Config) LocalAddress() string {
+	return net.JoinHostPort(c.ListenAddress, strconv.Itoa(c.LocalPort))
+}
+
+// AllowedNetworks returns the networks of Allow as prefixes, a single
+// address becoming a /32 or /128. An empty result admits everyone. Entries
+// that do not parse (which Validate refuses) are left out.
+func (c Config) AllowedNetworks() []netip.Prefix {
+	var nets []netip.Prefix
+	for _, s := range c.Allow {
+		if p, ok := parseNetwork(s); ok {
+			nets = append(nets, p)
+		}
+	}
+	return nets
+}
+
+// HTTPEnabled reports whether the HTTP server runs: HTTP.Address is neither
+// empty nor "off".
+func (c Config) HTTPEnabled() bool {
+	return c.HTTP.Address != "" && c.HTTP.Address != "off"
+}
+
+// parseNetwork reads a CIDR prefix, or a single IP address as a /32 or /128,
+// and returns it masked.
+func parseNetwork(s string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
+}

@@ -1,0 +1,186 @@
+package config_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// invalid lists, for every setting, a value it refuses, and the message;
+// each is tried from the file, from the environment and from a flag. In want,
+// %s stands for the source.
+var invalid = []struct {
+	setting string
+	yaml    string // the file, with the value
+	line    int    // the setting's line in yaml
+	env     string
+	flag    string
+	value   string // as given to env and flag
+	want    string
+}{
+	{"enabled", "enabled: maybe\n", 1, "IPSMDR_ENABLED", "enabled", "maybe",
+		"enabled: maybe (from %s) is not allowed: want true or false"},
+	{"local_port", "local_port: 70000\n", 1, "IPSMDR_LOCAL_PORT", "local-port", "70000",
+		"local_port: 70000 (from %s) is not allowed: want a TCP port number 1..65535"},
+	{"local_port", "local_port: abc\n", 1, "IPSMDR_LOCAL_PORT", "local-port", "abc",
+		"local_port: abc (from %s) is not allowed: want a TCP port number 1..65535"},
+	{"listen_address", "listen_address: ipsmdr.example.com\n", 1, "IPSMDR_LISTEN_ADDRESS", "listen-address", "ipsmdr.example.com",
+		"listen_address: ipsmdr.example.com (from %s) is not allowed: want an IP address (IPv4 or IPv6), or empty for all addresses; not a host name"},
+	{"padding_char", "padding_char: \"5\"\n", 1, "IPSMDR_PADDING_CHAR", "padding-char", "5",
+		"padding_char: 5 (from %s) is not allowed: want one printable ASCII character, not | and not a digit other than 0"},
+	{"padding_char", "padding_char: \"|\"\n", 1, "IPSMDR_PADDING_CHAR", "padding-char", "|",
+		`padding_char: "|" (from %s) is not allowed: want one printable ASCII character, not | and not a digit other than 0`},
+	{"padding_char", "padding_char: \"00\"\n", 1, "IPSMDR_PADDING_CHAR", "padding-char", "00",
+		"padding_char: 00 (from %s) is not allowed: want one printable ASCII character, not | and not a digit other than 0"},
+	{"time_format", "time_format: 25h\n", 1, "IPSMDR_TIME_FORMAT", "time-format", "25h",
+		"time_format: 25h (from %s) is not allowed: want 24h or 12h"},
+	{"timezone", "timezone: Mars/Olympus\n", 1, "IPSMDR_TIMEZONE", "timezone", "Mars/Olympus",
+		"timezone: Mars/Olympus (from %s) is not allowed: want Local, UTC or an IANA time zone name such as Europe/London"},
+	{"call_timeout", "call_timeout: 30s\n", 1, "IPSMDR_CALL_TIMEOUT", "call-timeout", "30s",
+		"call_timeout: 30s (from %s) is not allowed: want a duration of at least 1m, such as 24h"},
+	{"call_timeout", "call_timeout: 3600\n", 1, "IPSMDR_CALL_TIMEOUT", "call-timeout", "3600",
+		"call_timeout: 3600 (from %s) is not allowed: want a duration of at least 1m, such as 24h"},
+	{"allow", "allow:\n  - 10.0.0.0/33\n", 2, "IPSMDR_ALLOW", "allow", "10.0.0.0/33",
+		"allow: 10.0.0.0/33 (from %s) is not allowed: want a network in CIDR notation such as 192.0.2.0/24, or an IP address"},
+	{"local.max_clients", "local:\n  max_clients: 0\n", 2, "IPSMDR_LOCAL_MAX_CLIENTS", "local-max-clients", "0",
+		"local.max_clients: 0 (from %s) is not allowed: want a number 1..100000"},
+	{"local.write_timeout", "local:\n  write_timeout: 2h\n", 2, "IPSMDR_LOCAL_WRITE_TIMEOUT", "local-write-timeout", "2h",
+		"local.write_timeout: 2h (from %s) is not allowed: want a duration 1s..1h, such as 30s"},
+	{"push.enabled", "push:\n  enabled: sometimes\n", 2, "IPSMDR_PUSH_ENABLED", "push-enabled", "sometimes",
+		"push.enabled: sometimes (from %s) is not allowed: want true or false"},
+	{"push.remote_ip", "push:\n  remote_ip: 192.0.2.10:2008\n", 2, "IPSMDR_PUSH_REMOTE_IP", "push-remote-ip", "192.0.2.10:2008",
+		"push.remote_ip: 192.0.2.10:2008 (from %s) is not allowed: want an IP address or host name, without a port"},
+	{"push.remote_ip", "push:\n  remote_ip: \"[::1]\"\n", 2, "IPSMDR_PUSH_REMOTE_IP", "push-remote-ip", "[::1]",
+		"push.remote_ip: [::1] (from %s) is not allowed: want an IP address or host name, without a port"},
+	{"push.remote_port", "push:\n  remote_port: 0\n", 2, "IPSMDR_PUSH_REMOTE_PORT", "push-remote-port", "0",
+		"push.remote_port: 0 (from %s) is not allowed: want a TCP port number 1..65535"},
+	{"push.targets", "push:\n  targets:\n    - address: 192.0.2.11\n", 3, "IPSMDR_PUSH_TARGETS", "push-target", "192.0.2.11",
+		"push.targets: 192.0.2.11 (from %s) is not allowed: want host:port with a port 1..65535, such as 192.0.2.11:2008 or [2001:db8::1]:2008"},
+	{"push.retry_min", "push:\n  retry_min: 5ms\n", 2, "IPSMDR_PUSH_RETRY_MIN", "push-retry-min", "5ms",
+		"push.retry_min: 5ms (from %s) is not allowed: want a duration 10ms..1m, such as 100ms"},
+	{"push.retry_max", "push:\n  retry_max: 20m\n", 2, "IPSMDR_PUSH_RETRY_MAX", "push-retry-max", "20m",
+		"push.retry_max: 20m (from %s) is not allowed: want a duration from push.retry_min (100ms) to 10m"},
+	{"push.retry_max", "push:\n  retry_max: 50ms\n", 2, "IPSMDR_PUSH_RETRY_MAX", "push-retry-max", "50ms",
+		"push.retry_max: 50ms (from %s) is not allowed: want a duration from push.retry_min (100ms) to 10m"},
+	{"journal.dir", "journal:\n  dir: \"  \"\n", 2, "IPSMDR_JOURNAL_DIR", "journal-dir", "  ",
+		`journal.dir: "  " (from %s) is not allowed: want a directory path, not empty`},
+	{"journal.sync", "journal:\n  sync: sometimes\n", 2, "IPSMDR_JOURNAL_SYNC", "journal-sync", "sometimes",
+		"journal.sync: sometimes (from %s) is not allowed: want always, or an interval 1ms..10s such as 200ms"},
+	{"journal.sync", "journal:\n  sync: 1m\n", 2, "IPSMDR_JOURNAL_SYNC", "journal-sync", "1m",
+		"journal.sync: 1m (from %s) is not allowed: want always, or an interval 1ms..10s such as 200ms"},
+	{"journal.memory_records", "journal:\n  memory_records: 999\n", 2, "IPSMDR_JOURNAL_MEMORY_RECORDS", "journal-memory-records", "999",
+		"journal.memory_records: 999 (from %s) is not allowed: want a number 1000..10000000"},
+	{"http.address", "http:\n  address: localhost\n", 2, "IPSMDR_HTTP_ADDRESS", "http-address", "localhost",
+		"http.address: localhost (from %s) is not allowed: want host:port such as 127.0.0.1:8080 (port 0..65535), or off"},
+	{"http.address", "http:\n  address: 127.0.0.1:http\n", 2, "IPSMDR_HTTP_ADDRESS", "http-address", "127.0.0.1:http",
+		"http.address: 127.0.0.1:http (from %s) is not allowed: want host:port such as 127.0.0.1:8080 (port 0..65535), or off"},
+	{"http.token", "http:\n  token: \"two words\"\n", 2, "IPSMDR_HTTP_TOKEN", "http-token", "two words",
+		"http.token: (hidden) (from %s) is not allowed: want a token without spaces or control characters, or empty for none"},
+	{"http.max_body", "http:\n  max_body: 1023\n", 2, "IPSMDR_HTTP_MAX_BODY", "http-max-body", "1023",
+		"http.max_body: 1023 (from %s) is not allowed: want a number of bytes 1024..1073741824"},
+	{"http.max_body", "http:\n  max_body: 4MB\n", 2, "IPSMDR_HTTP_MAX_BODY", "http-max-body", "4MB",
+		"http.max_body: 4MB (from %s) is not allowed: want a number of bytes 1024..1073741824"},
+	{"log.level", "log:\n  level: verbose\n", 2, "IPSMDR_LOG_LEVEL", "log-level", "verbose",
+		"log.level: verbose (from %s) is not allowed: want debug, info, warn or error"},
+	{"log.format", "log:\n  format: xml\n", 2, "IPSMDR_LOG_FORMAT", "log-format", "xml",
+		"log.format: xml (from %s) is not allowed: want text or json"},
+}
+
+// TestInvalidValue tries each refused value from each source and checks
+// the exact message.
+func TestInvalidValue(t *testing.T) {
+	for _, tt := range invalid {
+		t.Run(tt.setting+"="+tt.value, func(t *testing.T) {
+			t.Run("file", func(t *testing.T) {
+				path := writeConfig(t, tt.yaml)
+				_, err := load(t, []string{"--config", path}, nil)
+				want := fmt.Sprintf(tt.want, fmt.Sprintf("file %s line %d", path, tt.line))
+				if got := errString(err); got != want {
+					t.Errorf("\n got %s\nwant %s", got, want)
+				}
+			})
+			t.Run("env", func(t *testing.T) {
+				_, err := load(t, nil, map[string]string{tt.env: tt.value})
+				want := fmt.Sprintf(tt.want, "environment "+tt.env)
+				if got := errString(err); got != want {
+					t.Errorf("\n got %s\nwant %s", got, want)
+				}
+			})
+			t.Run("flag", func(t *testing.T) {
+				_, err := load(t, []string{"--" + tt.flag + "=" + tt.value}, nil)
+				want := fmt.Sprintf(tt.want, "flag --"+tt.flag)
+				if got := errString(err); got != want {
+					t.Errorf("\n got %s\nwant %s", got, want)
+				}
+			})
+		})
+	}
+}
+
+// TestEverySettingIsChecked makes sure the table above covers every flag.
+func TestEverySettingIsChecked(t *testing.T) {
+	var flags []string
+	for _, tt := range invalid {
+		flags = append(flags, tt.flag)
+	}
+	for _, f := range allFlags(t) {
+		if f != "config" && !slices.Contains(flags, f) {
+			t.Errorf("no invalid value is tried for --%s", f)
+		}
+	}
+}
+
+// TestValidValues loads values at the edges of what each setting allows.
+func TestValidValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--local-port=1", "--push-remote-port=65535", "--http-address=127.0.0.1:0"},
+		{"--listen-address=::", "--padding-char= ", "--time-format=12h", "--timezone=UTC"},
+		{"--listen-address=fe80::1%lo"},
+		{"--padding-char=0"}, {"--padding-char=#"}, {"--padding-char=~"},
+		{"--call-timeout=1m", "--local-write-timeout=1s", "--push-retry-min=10ms", "--push-retry-max=10ms"},
+		{"--local-write-timeout=1h", "--push-retry-min=1m", "--push-retry-max=10m"},
+		{"--local-max-clients=1", "--journal-memory-records=1000", "--http-max-body=1024"},
+		{"--local-max-clients=100000", "--journal-memory-records=10000000", "--http-max-body=1073741824"},
+		{"--journal-sync=1ms"}, {"--journal-sync=10s"}, {"--journal-sync=always"},
+		{"--http-address=off"}, {"--http-address="}, {"--http-address=:8080"}, {"--http-address=[::1]:8080"}, {"--http-address=localhost:8080"},
+		{"--http-token=Zm9vYmFy+/=~._-!"},
+		{"--push-enabled", "--push-remote-ip=collector.example.com."},
+		{"--push-enabled", "--push-remote-ip=fe80::1%eth0"},
+		{"--push-enabled", "--push-target=collector-2.example.com:2008"},
+		{"--log-level=debug", "--log-format=json"}, {"--log-level=warn"}, {"--log-level=error"},
+	} {
+		if _, err := load(t, args, nil); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+}
+
+// TestLaterSourceMendsValue checks that a value the file gets wrong is not
+// reported when the environment or a flag replaces it.
+func TestLaterSourceMendsValue(t *testing.T) {
+	path := writeConfig(t, "local_port: abc\nlog:\n  level: loud\n")
+	c, err := load(t, []string{"--config", path, "--log-level=debug"}, map[string]string{"IPSMDR_LOCAL_PORT": "2010"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LocalPort != 2010 || c.Log.Level != "debug" {
+		t.Errorf("LocalPort %d, Log.Level %q; want 2010, debug", c.LocalPort, c.Log.Level)
+	}
+}
+
+// TestSeveralFromEverySource checks that problems from the file, the
+// environment and flags are all reported, in the order of the settings.
+func TestSeveralFromEverySource(t *testing.T) {
+	path := writeConfig(t, "log:\n  format: xml\nlocal_port: 0\n")
+	_, err := load(t, []string{"--config", path, "--timezone=Nowhere"}, map[string]string{"IPSMDR_JOURNAL_SYNC": "never"})
+	want := []string{
+		"local_port: 0 (from file " + path + " line 3) is not allowed: want a TCP port number 1..65535",
+		"timezone: Nowhere (from flag --timezone) is not allowed: want Local, UTC or an IANA time zone name such as Europe/London",
+		"journal.sync: never (from environment IPSMDR_JOURNAL_SYNC) is not allowed: want always, or an interval 1ms..10s such as 200ms",
+		"log.format: xml (from file " + path + " line 2) is not allowed: want text or json",
+	}
+	if got := messages(err); !slices.Equal(got, want) {
+		t.Errorf("\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}

@@ -1,0 +1,165 @@
+// Package httpd is the server's HTTP adapter: the ingest API, the records
+// feed, status, health, metrics and the admin page.
+package httpd
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ipsmdr/ipsmdr/internal/server"
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// Config is what the HTTP adapter needs.
+type Config struct {
+	Token     string // bearer token for the ingest API; "" = none
+	MaxBody   int64  // largest request body in bytes
+	MaxEvents int    // most events in one request; 0 = 10000
+	Padding   byte   // the padding character records are written with, for the feed's parsed fields
+	Logger    *slog.Logger
+}
+
+// Handler serves the server's HTTP API.
+type Handler struct {
+	srv *server.Server
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the handler for srv.
+func New(srv *server.Server, cfg Config) *Handler {
+	if cfg.MaxEvents <= 0 {
+		cfg.MaxEvents = 10000
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 4 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{srv: srv, cfg: cfg, log: cfg.Logger.With("component", "http"), mux: http.NewServeMux()}
+	h.mux.HandleFunc("POST /api/v1/events", h.postEvents)
+	h.mux.HandleFunc("GET /api/v1/records", h.getRecords)
+	h.mux.HandleFunc("GET /api/v1/status", h.getStatus)
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	h.mux.Handle("GET /metrics", promhttp.HandlerFor(srv.Registry(), promhttp.HandlerOpts{}))
+	h.mux.HandleFunc("GET /{$}", h.getIndex)
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+type eventsReply struct {
+	Records []server.Written `json:"records"`
+}
+
+func (h *Handler) postEvents(w http.ResponseWriter, r *http.Request) {
+	if !h.authorized(r) {
+		h.srv.Rejected("unauthorized", 1)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ipsmdr"`)
+		writeJSON(w, http.StatusUnauthorized, errorReply{Error: "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' with the token set in http.token"})
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
+	events, err := decodeEvents(body, h.cfg.MaxEvents)
+	if err != nil {
+		reason := smdr.ErrorCode(err)
+		if reason == smdr.EInvalid {
+			reason = "malformed"
+		}
+		h.srv.Rejected(reason, 1)
+		h.writeError(w, err)
+		return
+	}
+	written, err := h.srv.Ingest(r.Context(), events)
+	if err != nil {
+		h.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, eventsReply{Records: written})
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	if h.cfg.Token == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(h.cfg.Token)) == 1
+}
+
+func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, h.srv.Status())
+}
+
+func (h *Handler) getIndex(w http.ResponseWriter, r *http.Request) {
+	page, err := assets.ReadFile("assets/index.html")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(page)
+}
+
+// errorReply is the body of every 4xx and 5xx reply of the API.
+type errorReply struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+	Index *int   `json:"index,omitempty"`
+}
+
+// statusOf maps domain error codes to HTTP status codes; it is the only place
+// that does.
+func statusOf(code string) int {
+	switch code {
+	case smdr.EInvalid:
+		return http.StatusBadRequest
+	case smdr.EConflict:
+		return http.StatusConflict
+	case smdr.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case smdr.EUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the client has gone
+	}
+	var e *smdr.Error
+	if !errors.As(err, &e) {
+		h.log.Error("request failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, errorReply{Error: "internal error: " + err.Error()})
+		return
+	}
+	rep := errorReply{Error: e.Error(), Field: e.Field}
+	if e.Index >= 0 {
+		idx := e.Index
+		rep.Index = &idx
+	}
+	writeJSON(w, statusOf(e.Code), rep)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}

@@ -1,0 +1,135 @@
+package httpd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// feedRecord is one line of GET /api/v1/records.
+type feedRecord struct {
+	Seq    uint64      `json:"seq"`
+	Time   time.Time   `json:"accepted_at"`
+	Line   string      `json:"line"`
+	Record *feedFields `json:"record,omitempty"`
+}
+
+// feedFields are a record's parsed fields.
+type feedFields struct {
+	Time            string `json:"time"`
+	Direction       string `json:"direction"`
+	CallID          string `json:"call_id"`
+	Trunk           string `json:"trunk"`
+	Extension       string `json:"extension"`
+	SourceExtension string `json:"source_extension"`
+	Number          string `json:"number"`
+	Name            string `json:"name"`
+	DDI             string `json:"ddi"`
+	DDIName         string `json:"ddi_name"`
+	AccountCode     string `json:"account_code"`
+	Event           string `json:"event"`
+}
+
+// getRecords streams records from the journal after a sequence number as
+// NDJSON. Without follow it ends after at most limit records; with follow=1
+// it stays open and sends records as they are written.
+func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	after, err := uintParam(q.Get("after"), 0)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorReply{Error: "after: " + err.Error(), Field: "after"})
+		return
+	}
+	limit, err := uintParam(q.Get("limit"), 1000)
+	if err != nil || limit == 0 {
+		writeJSON(w, http.StatusBadRequest, errorReply{Error: "limit must be a whole number from 1", Field: "limit"})
+		return
+	}
+	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
+	j := h.srv.Journal()
+	if oldest := j.Oldest(); after+1 < oldest {
+		writeJSON(w, http.StatusGone, errorReply{
+			Error: fmt.Sprintf("records after %d are no longer kept; the oldest kept is %d", after, oldest),
+			Field: "after",
+		})
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	opts := smdr.ParseOptions{Padding: h.cfg.Padding}
+	buf := make([]journal.Entry, 0, 256)
+	sent := uint64(0)
+	for {
+		changed := j.Changed()
+		buf, err = j.ReadAfter(after, buf[:0], 256)
+		if errors.Is(err, journal.ErrBehind) {
+			return // the reader was too slow; it resumes with its last seq and gets 410
+		}
+		for _, e := range buf {
+			if err := enc.Encode(toFeed(e, opts)); err != nil {
+				return
+			}
+			after = e.Seq
+			sent++
+			if !follow && sent >= limit {
+				return
+			}
+		}
+		if len(buf) > 0 {
+			if flusher != nil {
+				flusher.Flush()
+			}
+			continue
+		}
+		if !follow {
+			return
+		}
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func toFeed(e journal.Entry, opts smdr.ParseOptions) feedRecord {
+	line := string(e.Line[:smdr.LineLength])
+	fr := feedRecord{Seq: e.Seq, Time: e.Time, Line: line}
+	if p, err := smdr.Parse(line, opts); err == nil {
+		fr.Record = &feedFields{
+			Time:            p.Time.Format(time.RFC3339),
+			Direction:       string(p.Direction),
+			CallID:          p.CallID,
+			Trunk:           p.Trunk,
+			Extension:       p.Extension,
+			SourceExtension: p.SourceExtension,
+			Number:          p.Number,
+			Name:            p.Name,
+			DDI:             p.DDI,
+			DDIName:         p.DDIName,
+			AccountCode:     p.AccountCode,
+			Event:           string(p.Event),
+		}
+	}
+	return fr
+}
+
+func uintParam(s string, def uint64) (uint64, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/feed"
+	"github.com/ipsmdr/ipsmdr/internal/push"
+)
+
+// Status is what GET /api/v1/status shows.
+type Status struct {
+	Enabled bool          `json:"enabled"`
+	Started time.Time     `json:"started"`
+	Uptime  string        `json:"uptime"`
+	Local   *LocalStatus  `json:"local"`
+	Push    []push.Status `json:"push"`
+	Journal JournalStatus `json:"journal"`
+	Calls   CallsStatus   `json:"calls"`
+	Format  FormatStatus  `json:"format"`
+}
+
+// LocalStatus describes the local-mode listener.
+type LocalStatus struct {
+	Address   string              `json:"address"`
+	Clients   []feed.ClientStatus `json:"clients"`
+	Accepted  uint64              `json:"connections_accepted"`
+	Denied    uint64              `json:"connections_denied"`
+	Rejected  uint64              `json:"connections_rejected"`
+	Dropped   uint64              `json:"clients_dropped"`
+	Connected int                 `json:"clients_connected"`
+}
+
+// JournalStatus describes the journal.
+type JournalStatus struct {
+	Kind    string `json:"kind"`
+	Oldest  uint64 `json:"oldest_seq"`
+	Last    uint64 `json:"last_seq"`
+	Records int    `json:"records"`
+}
+
+// CallsStatus describes the calls the engine tracks.
+type CallsStatus struct {
+	Active int `json:"active"`
+}
+
+// FormatStatus describes how records are written.
+type FormatStatus struct {
+	Padding    string `json:"padding_char"`
+	TimeFormat string `json:"time_format"`
+	Timezone   string `json:"timezone"`
+}
+
+// Status describes the server now.
+func (s *Server) Status() Status {
+	st := Status{
+		Enabled: s.cfg.Enabled,
+		Started: s.started,
+		Uptime:  time.Since(s.started).Round(time.Second).String(),
+		Push:    []push.Status{},
+		Journal: JournalStatus{
+			Kind:    "memory",
+			Oldest:  s.journal.Oldest(),
+			Last:    s.journal.Last(),
+			Records: s.journal.Len(),
+		},
+		Calls: CallsStatus{Active: s.activeCalls()},
+		Format: FormatStatus{
+			Padding:    s.cfg.PaddingChar,
+			TimeFormat: s.cfg.TimeFormat,
+			Timezone:   s.loc.String(),
+		},
+	}
+	if s.local != nil {
+		c := s.local.Counters()
+		st.Local = &LocalStatus{
+			Address:   s.local.Addr().String(),
+			Clients:   s.local.Clients(),
+			Accepted:  c.Accepted,
+			Denied:    c.Denied,
+			Rejected:  c.Rejected,
+			Dropped:   c.Dropped,
+			Connected: c.Connected,
+		}
+	}
+	for _, p := range s.pushes {
+		st.Push = append(st.Push, p.Status())
+	}
+	return st
+}
+
+func (s *Server) activeCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.engine.Active()
+}
