@@ -101,12 +101,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stats, err := simulator.Run(ctx, *sim, srv)
-			if err != nil && ctx.Err() == nil {
+			if _, err := simulator.Run(ctx, *sim, srv); err != nil && ctx.Err() == nil {
 				errc <- fmt.Errorf("simulator: %w", err)
-				return
 			}
-			log.Info("simulator stopped", "calls", stats.Calls, "events", stats.Events)
 		}()
 	}
 	if ready != nil {
