@@ -13,11 +13,12 @@ import (
 // real speed so that calls show within seconds.
 func runDemo(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet(io, "demo", "demo [flags]")
-	settings := config.Bind(fs)
+	// The demo's defaults differ from serve's in one place: everything
+	// listens on loopback only. Files, environment and flags still win.
+	def := config.Default()
+	def.ListenAddress = "127.0.0.1"
+	settings := config.BindDefaults(fs, def)
 	sim := bindSimFlags(fs, simDefaults{rate: 120, speed: 10})
-	// Defaults of the demo that differ from serve's; flags given by the user
-	// still win because they are parsed after.
-	fs.Set("listen-address", "127.0.0.1")
 	if err := parseFlags(io, fs, args); err != nil {
 		return err
 	}

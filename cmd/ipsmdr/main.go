@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // IANA time zones work on machines without zoneinfo files
 )
 
 func main() {

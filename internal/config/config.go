@@ -24,8 +24,9 @@ import (
 // variables (in capitals, prefixed IPSMDR_).
 //
 // A Config returned by Flags.Load also remembers where each value came from,
-// so that Validate can say so; a field changed afterwards is reported
-// without a source.
+// so that Validate and Source can say so; a field changed afterwards is
+// reported without a source. Because of that record, compare Configs field
+// by field rather than with reflect.DeepEqual.
 type Config struct {
 	// Enabled is the manual's General -> Enabled. When false, no local port
 	// is opened and nothing is pushed; HTTP still runs.

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -178,6 +179,50 @@ func TestConfigFileFromEnvironment(t *testing.T) {
 	c = mustLoad(t, []string{"--config="}, map[string]string{"IPSMDR_CONFIG": path})
 	if c.LocalPort != 2007 {
 		t.Errorf("LocalPort = %d, want 2007: an empty --config reads no file", c.LocalPort)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	path := writeConfig(t, "local_port: 3001\n")
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, nil, ""},
+		{[]string{"--config", path}, nil, path},
+		{nil, map[string]string{"IPSMDR_CONFIG": path}, path},
+	} {
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		f := config.Bind(fs)
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Load(func(k string) string { return tt.env[k] }); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.ConfigFile(); got != tt.want {
+			t.Errorf("args %q, env %v: ConfigFile() = %q, want %q", tt.args, tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestNilGetenv(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c, err := config.Bind(fs).Load(nil)
+	if err != nil || c.LocalPort != 2007 {
+		t.Errorf("Load(nil) = port %d, %v; want the defaults", c.LocalPort, err)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	b, err := json.Marshal(config.Default().Local)
+	if want := `{"max_clients":1000,"write_timeout":"30s"}`; err != nil || string(b) != want {
+		t.Errorf("json = %s, %v; want %s", b, err, want)
+	}
+	var l config.Local
+	if err := json.Unmarshal([]byte(`{"write_timeout":"1m"}`), &l); err != nil || l.WriteTimeout.String() != "1m" {
+		t.Errorf("json read write_timeout %v, %v; want 1m", l.WriteTimeout, err)
 	}
 }
 
@@ -460,4 +505,45 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// TestBindDefaults checks a command's own defaults: they show in the help,
+// give way to the file, the environment and flags, and count as "default".
+func TestBindDefaults(t *testing.T) {
+	def := config.Default()
+	def.ListenAddress = "127.0.0.1"
+	def.Allow = []string{"127.0.0.0/8"}
+	newFlags := func(args ...string) *config.Flags {
+		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		f := config.BindDefaults(fs, def)
+		if got := fs.Lookup("listen-address").DefValue; got != "127.0.0.1" {
+			t.Errorf("help default of --listen-address = %q, want 127.0.0.1", got)
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	c, err := newFlags().Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ListenAddress != "127.0.0.1" || c.Source("listen_address") != "default" || !slices.Equal(c.Allow, def.Allow) {
+		t.Errorf("ListenAddress %q from %q, Allow %q; want 127.0.0.1 from default, %q", c.ListenAddress, c.Source("listen_address"), c.Allow, def.Allow)
+	}
+	c, err = newFlags().Load(func(k string) string { return map[string]string{"IPSMDR_LISTEN_ADDRESS": "::1"}[k] })
+	if err != nil || c.ListenAddress != "::1" {
+		t.Errorf("environment over a command default: %q, %v; want ::1", c.ListenAddress, err)
+	}
+	c, err = newFlags("--allow", "10.0.0.0/8").Load(nil)
+	if err != nil || !slices.Equal(c.Allow, []string{"10.0.0.0/8"}) {
+		t.Errorf("--allow over a command default: %q, %v; want [10.0.0.0/8]", c.Allow, err)
+	}
+
+	def.LocalPort = 0
+	_, err = newFlags().Load(nil)
+	want := "local_port: 0 (from default) is not allowed: want a TCP port number 1..65535"
+	if got := errString(err); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
 }

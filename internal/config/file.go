@@ -18,9 +18,16 @@ type loader struct {
 	fileErrs []error           // problems of the file's structure, in order
 }
 
-func newLoader() *loader {
-	c := Default()
+// newLoader starts from the defaults def, each recorded as such.
+func newLoader(def Config) *loader {
+	c := def
+	c.Allow = slices.Clone(def.Allow)
+	c.Push.Targets = slices.Clone(def.Push.Targets)
 	c.origins = origins{}
+	for i := range settings {
+		s := &settings[i]
+		c.origins[s.path] = origin{value: s.get(&c), source: "default"}
+	}
 	return &loader{c: &c, unread: map[string]*Error{}}
 }
 

@@ -23,6 +23,8 @@ func TestInvalidFiles(t *testing.T) {
 			"file testdata/invalid-unknown-nested.yml line 4: unknown setting push.remote_prot (did you mean push.remote_port?); the settings under push are enabled, remote_ip, remote_port, targets, retry_min, retry_max",
 			"file testdata/invalid-unknown-nested.yml line 6: unknown setting journal.directory; the settings under journal are dir, sync, memory_records",
 		}},
+		// yaml.v3 names the line of the mapping it was reading, not the
+		// badly indented line after it.
 		{"testdata/invalid-yaml.yml", []string{
 			"file testdata/invalid-yaml.yml line 3: did not find expected key",
 		}},
@@ -34,12 +36,16 @@ func TestInvalidFiles(t *testing.T) {
 			"file testdata/invalid-shape.yml line 2: local_port wants a single value, found a list",
 			`file testdata/invalid-shape.yml line 4: allow wants a list (lines starting with "- "), found the single value 127.0.0.0/8`,
 			"file testdata/invalid-shape.yml line 6: log.level wants a single value, found a list",
+			"file testdata/invalid-shape.yml line 8: journal wants settings (dir, sync, memory_records), found a list",
 		}},
 		{"testdata/invalid-targets.yml", []string{
 			"file testdata/invalid-targets.yml line 6: unknown setting adress in a push target (did you mean address?); a push target has only address",
 			"file testdata/invalid-targets.yml line 7: unknown setting port in a push target; a push target has only address",
+			"file testdata/invalid-targets.yml line 11: a push target wants an address (address: host:port)",
+			"file testdata/invalid-targets.yml line 13: an entry of push.targets wants host:port with a port 1..65535, such as 192.0.2.11:2008 or [2001:db8::1]:2008, found nothing",
 			"push.targets: 192.0.2.13:99999 (from file testdata/invalid-targets.yml line 8) is not allowed: want host:port with a port 1..65535, such as 192.0.2.11:2008 or [2001:db8::1]:2008",
 			"push.targets: 192.0.2.10:2008 (from file testdata/invalid-targets.yml line 9) is not allowed: want each push receiver once: this address is already given by push.remote_ip and push.remote_port or by an earlier target",
+			`push.targets: "" (from file testdata/invalid-targets.yml line 12) is not allowed: want host:port with a port 1..65535, such as 192.0.2.11:2008 or [2001:db8::1]:2008`,
 		}},
 		{"testdata/invalid-several.yml", []string{
 			"enabled: maybe (from file testdata/invalid-several.yml line 2) is not allowed: want true or false",

@@ -11,19 +11,27 @@ import (
 // Flags is the command line of the settings, bound to a flag.FlagSet by
 // Bind: --config and one flag per setting.
 type Flags struct {
-	fs     *flag.FlagSet
-	config *string
-	values map[string]*flagValue // by flag name
-	file   string                // the file Load read
+	fs       *flag.FlagSet
+	defaults Config
+	config   *string
+	values   map[string]*flagValue // by flag name
+	file     string                // the file Load read
 }
 
 // Bind registers --config and one flag per setting on fs, each with help
 // that says what it does, what it allows and its default. Call Load after
 // fs.Parse.
 func Bind(fs *flag.FlagSet) *Flags {
-	f := &Flags{fs: fs, values: map[string]*flagValue{}}
+	return BindDefaults(fs, Default())
+}
+
+// BindDefaults is Bind for a command whose defaults differ from Default(),
+// such as demo listening on loopback only: Load starts from def, the help
+// shows def's values, and messages give them as "default".
+func BindDefaults(fs *flag.FlagSet, def Config) *Flags {
+	def.origins = nil
+	f := &Flags{fs: fs, defaults: def, values: map[string]*flagValue{}}
 	f.config = fs.String("config", "", "read settings from the YAML `file` (default $IPSMDR_CONFIG, else none); environment variables and flags override it")
-	def := Default()
 	for i := range settings {
 		s := &settings[i]
 		_, isBool := s.field(&def).(*bool)
@@ -38,7 +46,8 @@ func Bind(fs *flag.FlagSet) *Flags {
 	return f
 }
 
-// Load returns the settings: Default(), overlaid by the YAML file (named by
+// Load returns the settings: the defaults (Default() unless BindDefaults
+// says otherwise), overlaid by the YAML file (named by
 // --config, else by IPSMDR_CONFIG, else none), then by the environment
 // (IPSMDR_LOCAL_PORT, ...), then by the flags given on the command line; and
 // checks them with Validate. getenv is usually os.Getenv; nil means an empty
@@ -55,7 +64,7 @@ func (f *Flags) Load(getenv func(string) string) (Config, error) {
 	given := map[string]bool{}
 	f.fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 
-	l := newLoader()
+	l := newLoader(f.defaults)
 	file, from := getenv("IPSMDR_CONFIG"), "environment IPSMDR_CONFIG"
 	if given["config"] {
 		file, from = *f.config, "flag --config"
@@ -129,10 +138,10 @@ type flagValue struct {
 
 // String returns the value given, or the default.
 func (v *flagValue) String() string {
-	if v == nil || !v.given {
-		if v == nil {
-			return ""
-		}
+	if v == nil {
+		return "" // the flag package calls String on a zero value
+	}
+	if !v.given {
 		return v.def
 	}
 	return strings.Join(v.vals, ",")

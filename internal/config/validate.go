@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -141,7 +142,7 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 		// time.LoadLocation takes "" for UTC; the setting wants it said.
 		k.bad("timezone", allowed("timezone"))
 	}
-	k.durRange("call_timeout", c.CallTimeout, time.Minute, 1<<63-1)
+	k.durRange("call_timeout", c.CallTimeout, time.Minute, math.MaxInt64)
 	for i, a := range c.Allow {
 		if _, ok := parseNetwork(a); !ok {
 			k.badItem("allow", i, a, allowed("allow"))
