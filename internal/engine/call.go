@@ -249,6 +249,7 @@ func moves(kind smdr.Kind) bool {
 // an empty v is "not given".
 func differs(v, cur string) bool { return v != "" && v != cur }
 
+// update sets *cur to v if the event gave v.
 func update(cur *string, v string) {
 	if v != "" {
 		*cur = v
@@ -269,10 +270,13 @@ func parseDirection(s string) (dir smdr.Direction, internal, ok bool) {
 	return "", false, false
 }
 
+// badDirection is the error for a direction that is not a direction.
 func badDirection(i int, s string) *smdr.Error {
 	return fail(i, smdr.EInvalid, "direction", "direction %q is not one of in, out, internal", s)
 }
 
+// badEvent is the error for a missing or unknown event word; it lists the
+// words allowed, since the sender is most likely guessing.
 func badEvent(i int, s string) *smdr.Error {
 	words := make([]string, len(smdr.Kinds))
 	for j, k := range smdr.Kinds {

@@ -95,8 +95,8 @@ func (c *CallIDs) Next(start time.Time) (string, error) {
 }
 
 // Close writes the exact counter value to the state file, so that a clean
-// restart does not skip the rest of the block. The source must not be used
-// after Close.
+// restart does not skip the rest of the block. A source still works after
+// Close: its next Next reserves a block again.
 func (c *CallIDs) Close() error {
 	if c == nil || c.path == "" {
 		return nil
@@ -201,6 +201,7 @@ func putDigits(dst []byte, v uint64) {
 	}
 }
 
+// truncate shortens s to n bytes for an error message.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -489,15 +489,18 @@ func TestEndedKeysForgotten(t *testing.T) {
 	})
 	t.Run("count", func(t *testing.T) {
 		e := engine.New(engine.Config{})
-		batch := make([]smdr.CallEvent, 0, 2*(engine.EndedMaxKeys+1))
 		keys := make([]string, engine.EndedMaxKeys+1)
+		var batch []smdr.CallEvent
 		for i := range keys {
 			keys[i] = "k" + strconv.Itoa(i)
 			batch = append(batch,
 				smdr.CallEvent{Call: keys[i], Event: "ringing", Time: t0.Add(time.Duration(i) * time.Millisecond), Direction: "in", Trunk: "1"},
 				smdr.CallEvent{Call: keys[i], Event: "disconnected"})
+			if len(batch) == 2000 || i == len(keys)-1 {
+				MustApply(t, e, t0, batch...)
+				batch = batch[:0]
+			}
 		}
-		MustApply(t, e, t0, batch...)
 		if _, err := e.Apply([]smdr.CallEvent{ev(keys[1], "hold")}, t0); err == nil || !strings.Contains(err.Error(), "has ended") {
 			t.Errorf("second oldest of %d ended keys: got %v, want \"has ended\"", len(keys), err)
 		}

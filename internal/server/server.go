@@ -42,6 +42,7 @@ type Server struct {
 	// must agree.
 	mu      sync.Mutex
 	engine  *engine.Engine
+	ids     *engine.CallIDs
 	format  smdr.Formatter
 	journal *journal.Journal
 	loc     *time.Location
@@ -67,6 +68,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("call ID state: %w", err)
 	}
 	s := &Server{
+		ids:     ids,
 		cfg:     cfg,
 		log:     log.With("component", "server"),
 		started: time.Now(),
@@ -150,6 +152,12 @@ func (s *Server) Close() error {
 		err = s.local.Close()
 	}
 	s.journal.Close()
+	// Saving the exact Call ID counter means a clean restart skips no
+	// values; after a crash the state file's reservation still prevents
+	// reuse.
+	if cerr := s.ids.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }
 
