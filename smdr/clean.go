@@ -39,7 +39,7 @@ func cleanSlow(s string, i int) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteString(s[:i])
-	var scratch [64]byte
+	var scratch [utf8.UTFMax]byte
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -107,8 +107,14 @@ func writeRune(b *strings.Builder, r rune, scratch []byte) {
 	}
 	// Decompose (é -> e + U+0301, ﬁ -> fi, NBSP -> space) and keep the
 	// ASCII. If any part is neither ASCII nor a mark, the rune as a whole
-	// has no ASCII form and becomes a single '?', not one per part.
-	d := norm.NFKD.AppendString(scratch, string(r))
+	// has no ASCII form and becomes a single '?', not one per part. The
+	// decomposition is looked up, not computed: norm's Append would build
+	// a reorder buffer on the heap for every rune.
+	d := norm.NFKD.Properties(utf8.AppendRune(scratch, r)).Decomposition()
+	if d == nil {
+		b.WriteByte('?')
+		return
+	}
 	var buf [32]byte
 	out := buf[:0]
 	for j := 0; j < len(d); {

@@ -35,6 +35,7 @@ func TestClean(t *testing.T) {
 		{"½", "1/2"},    // fraction slash spelled out
 		{"\ufdfa", "?"}, // decomposes to Arabic: no ASCII
 		{"ℌ", "H"},      // compatibility letter
+		{"ǖ Ḝ", "u E"},  // two marks each
 		{"x\u0000\u0001", "x  "},
 	} {
 		got := smdr.Clean(tt.in)

@@ -8,10 +8,12 @@ import (
 
 // decode reads the typed record from p.Fields. cols holds the 1-based column
 // of each field for messages; tolerant says the fields were found by pipes
-// and tokens rather than by offset, so they may be longer than their width.
+// and tokens rather than by offset, so they may be longer than their width;
+// plain says the fields are known to need no cleaning.
+//
 // The digits are read by hand: time.Parse would cost more than the rest of
 // the line together.
-func (p *Parsed) decode(cols *[13]int, tolerant bool, pad byte, loc *time.Location) error {
+func (p *Parsed) decode(cols *[13]int, tolerant, plain bool, pad byte, loc *time.Location) error {
 	f := &p.Fields
 
 	year, month, day, err := readDate(f[fDate])
@@ -55,25 +57,24 @@ func (p *Parsed) decode(cols *[13]int, tolerant bool, pad byte, loc *time.Locati
 	}
 	p.CallID = id
 
-	var texts = [...]struct {
-		i   int
-		dst *string
-	}{
-		{fTrunk, &p.Trunk},
-		{fExtension, &p.Extension},
-		{fSourceExtension, &p.SourceExtension},
-		{fNumber, &p.Number},
-		{fName, &p.Name},
-		{fDDI, &p.DDI},
-		{fDDIName, &p.DDIName},
-		{fAccountCode, &p.AccountCode},
-	}
-	for _, t := range texts {
-		v, err := p.text(t.i, cols[t.i], tolerant, pad)
-		if err != nil {
-			return err
+	if plain {
+		// Fixed offsets, nothing to clean, nothing too long: just trim.
+		p.Trunk = trimPadding(f[fTrunk], pad)
+		p.Extension = trimPadding(f[fExtension], pad)
+		p.SourceExtension = trimPadding(f[fSourceExtension], pad)
+		p.Number = trimPadding(f[fNumber], pad)
+		p.Name = trimTrailingSpaces(f[fName])
+		p.DDI = trimPadding(f[fDDI], pad)
+		p.DDIName = trimTrailingSpaces(f[fDDIName])
+		p.AccountCode = trimPadding(f[fAccountCode], pad)
+	} else {
+		for _, i := range [...]int{fTrunk, fExtension, fSourceExtension, fNumber, fName, fDDI, fDDIName, fAccountCode} {
+			v, err := p.text(i, cols[i], tolerant, pad)
+			if err != nil {
+				return err
+			}
+			p.setText(i, v)
 		}
-		*t.dst = v
 	}
 
 	if err := p.event(cols[fEvent]); err != nil {
@@ -85,6 +86,28 @@ func (p *Parsed) decode(cols *[13]int, tolerant bool, pad byte, loc *time.Locati
 	}
 	p.Time = time.Date(year, time.Month(month), day, hour, minute, second, 0, loc)
 	return nil
+}
+
+// setText sets the text field i of the record.
+func (p *Parsed) setText(i int, v string) {
+	switch i {
+	case fTrunk:
+		p.Trunk = v
+	case fExtension:
+		p.Extension = v
+	case fSourceExtension:
+		p.SourceExtension = v
+	case fNumber:
+		p.Number = v
+	case fName:
+		p.Name = v
+	case fDDI:
+		p.DDI = v
+	case fDDIName:
+		p.DDIName = v
+	case fAccountCode:
+		p.AccountCode = v
+	}
 }
 
 // warnf adds a warning.
@@ -101,12 +124,12 @@ func (p *Parsed) text(i, col int, tolerant bool, pad byte) (string, error) {
 	raw := p.Fields[i]
 	v := Clean(raw)
 	if v != raw {
-		p.warnf("%s: characters other than printable ASCII replaced", c.name)
+		p.warnf("%s: text cleaned (control, non-ASCII or '|' characters replaced)", c.name)
 	}
 	width := c.width
 	if c.kind == kindPipe {
 		width -= 2
-		v = strings.TrimRight(v, " ")
+		v = trimTrailingSpaces(v)
 	}
 	if len(v) > width {
 		if tolerant {
@@ -117,7 +140,7 @@ func (p *Parsed) text(i, col int, tolerant bool, pad byte) (string, error) {
 		v = v[:width]
 	}
 	if c.kind == kindPipe {
-		return strings.TrimRight(v, " "), nil
+		return trimTrailingSpaces(v), nil
 	}
 	return trimPadding(v, pad), nil
 }

@@ -81,8 +81,9 @@ var pipeOffsets = [8]int{20, 24, 89, 104, 122, 133, 148, 161}
 //
 // Any other departure from the layout is a *ParseError that names the
 // column, the field and what was expected.
-func Parse(line string, opts ParseOptions) (Parsed, error) {
-	var p Parsed
+func Parse(line string, opts ParseOptions) (p Parsed, err error) {
+	// p is the named result so that the large Parsed is built in place
+	// rather than copied out.
 	line = trimLineEnding(line)
 	p.Raw = line
 	pad := paddingOrZero(opts.Padding)
@@ -92,8 +93,11 @@ func Parse(line string, opts ParseOptions) (Parsed, error) {
 	}
 
 	var cols [13]int // 1-based column where each field starts; 0 if absent
-	tolerant := false
+	tolerant, plain := false, false
 	if fixedLayout(line) {
+		// A line of printable ASCII whose only pipes are the 8 in place
+		// needs no cleaning: the common case skips Clean on every field.
+		plain = printableASCII(line[:LineLength]) && strings.Count(line[:LineLength], "|") == len(pipeOffsets)
 		if len(line) > LineLength {
 			rest := line[LineLength:]
 			if !allSpace(rest) {
@@ -112,7 +116,7 @@ func Parse(line string, opts ParseOptions) (Parsed, error) {
 			}
 		}
 	} else {
-		if err := splitTolerant(line, &p, &cols); err != nil {
+		if err := splitTolerant(line, pad, &p, &cols); err != nil {
 			if e := truncated(line); e != nil {
 				return Parsed{}, e
 			}
@@ -120,10 +124,36 @@ func Parse(line string, opts ParseOptions) (Parsed, error) {
 		}
 		tolerant = true
 	}
-	if err := p.decode(&cols, tolerant, pad, loc); err != nil {
+	if err := p.decode(&cols, tolerant, plain, pad, loc); err != nil {
 		return Parsed{}, err
 	}
 	return p, nil
+}
+
+// printableASCII reports whether s holds bytes from ' ' to '~' only. It
+// tests 8 bytes at a time: a byte below 0x20 borrows into its high bit when
+// 0x20 is taken from it, and a byte above 0x7e reaches its high bit when 1
+// is added (0xff carries, but its high bit is already set).
+func printableASCII(s string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	for len(s) >= 8 {
+		t := s[:8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if ((x-0x20*ones)&^x|(x+ones)|x)&high != 0 {
+			return false
+		}
+		s = s[8:]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // trimLineEnding removes one trailing "\r\n", "\n" or "\r".
@@ -215,127 +245,6 @@ func quoteCut(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// A token is a run of non-space text in a line and the offset it starts at.
-type token struct {
-	off  int
-	text string
-}
-
-// tokens splits line[lo:hi] at white space into out and returns how many
-// tokens there are, which may be more than out holds.
-func tokens(line string, lo, hi int, out []token) int {
-	n := 0
-	for i := lo; i < hi; {
-		for i < hi && isSpace(line[i]) {
-			i++
-		}
-		if i == hi {
-			break
-		}
-		j := i
-		for j < hi && !isSpace(line[j]) {
-			j++
-		}
-		if n < len(out) {
-			out[n] = token{i, line[i:j]}
-		}
-		n++
-		i = j
-	}
-	return n
-}
-
-// splitTolerant fills p.Fields and cols from a line whose fields are not at
-// their fixed offsets, by its pipes and the tokens between them.
-func splitTolerant(line string, p *Parsed, cols *[13]int) error {
-	var pipes [8]int
-	n := 0
-	for i := 0; i < len(line); i++ {
-		if line[i] == '|' {
-			if n < len(pipes) {
-				pipes[n] = i
-			}
-			n++
-		}
-	}
-	if n != 8 && n != 6 {
-		return &ParseError{Reason: fmt.Sprintf(
-			"found %d '|' characters, want 8 (13 fields) or 6 (the 12-field form without the DDI name)", n)}
-	}
-	if len(line) < LineLength {
-		p.Warnings = append(p.Warnings, "spacing collapsed: read by pipes and tokens")
-	} else {
-		p.Warnings = append(p.Warnings, "fields not at their fixed offsets: read by pipes and tokens")
-	}
-
-	var toks [6]token
-	// segment reads the tokens between two pipes into the fields named by
-	// idx; it accepts min to len(idx) tokens, missing ones left blank, which
-	// is how a field of space padding collapses.
-	segment := func(lo, hi int, min int, idx ...int) error {
-		k := tokens(line, lo, hi, toks[:])
-		if k < min || k > len(idx) {
-			want := fmt.Sprint(len(idx))
-			if min != len(idx) {
-				want = fmt.Sprintf("%d or %d", min, len(idx))
-			}
-			names := make([]string, len(idx))
-			for j, i := range idx {
-				names[j] = layout[i].name
-			}
-			return &ParseError{Column: lo + 1, Reason: fmt.Sprintf(
-				"want %s space-separated values (%s) here, found %d: %s",
-				want, strings.Join(names, ", "), k, quoteCut(line[lo:hi]))}
-		}
-		for j, i := range idx {
-			if j < k {
-				p.Fields[i], cols[i] = toks[j].text, toks[j].off+1
-			} else {
-				cols[i] = lo + 1
-			}
-		}
-		return nil
-	}
-	between := func(i, a, b int) {
-		p.Fields[i] = line[pipes[a]+1 : pipes[b]]
-		cols[i] = pipes[a] + 1
-	}
-
-	if err := segment(0, pipes[0], 2, fDate, fTime); err != nil {
-		return err
-	}
-	between(fDirection, 0, 1)
-	if err := segment(pipes[1]+1, pipes[2], 5, fCallID, fTrunk, fExtension, fSourceExtension, fNumber); err != nil {
-		return err
-	}
-	between(fName, 2, 3)
-	last := 5
-	if n == 8 {
-		if err := segment(pipes[3]+1, pipes[4], 0, fDDI); err != nil {
-			return err
-		}
-		between(fDDIName, 4, 5)
-		if err := segment(pipes[5]+1, pipes[6], 0, fAccountCode); err != nil {
-			return err
-		}
-		between(fEvent, 6, 7)
-		last = 7
-	} else {
-		p.Warnings = append(p.Warnings, "12-field form: DDI name missing")
-		if err := segment(pipes[3]+1, pipes[4], 2, fDDI, fAccountCode); err != nil {
-			return err
-		}
-		between(fEvent, 4, 5)
-	}
-	if rest := line[pipes[last]+1:]; rest != "" {
-		if !allSpace(rest) {
-			return &ParseError{Column: pipes[last] + 2, Reason: "unexpected text after the Event field: " + quoteCut(rest)}
-		}
-		p.Warnings = append(p.Warnings, "trailing whitespace ignored")
-	}
-	return nil
-}
-
 // fieldErr returns a *ParseError about field i, which starts at column col.
 func fieldErr(i, col int, format string, args ...any) *ParseError {
 	return &ParseError{Column: col, Field: layout[i].name, Reason: fmt.Sprintf(format, args...)}
@@ -352,5 +261,9 @@ func trimPadding(s string, pad byte) string {
 
 // trimTrailingSpaces returns s without its trailing spaces.
 func trimTrailingSpaces(s string) string {
-	return strings.TrimRight(s, " ")
+	i := len(s)
+	for i > 0 && s[i-1] == ' ' {
+		i--
+	}
+	return s[:i]
 }

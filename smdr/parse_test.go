@@ -234,6 +234,40 @@ func TestParsePadding(t *testing.T) {
 	}
 }
 
+// TestParseCleansEveryByte puts every byte value at every alignment of the
+// Name field of a well-formed line: printable ASCII is read as it is, any
+// other byte and '|' are cleaned with a warning, and the line still parses.
+func TestParseCleansEveryByte(t *testing.T) {
+	_, lines := MustReadGolden(t)
+	for k := range 14 {
+		for c := range 256 {
+			b := []byte(lines[0])
+			b[90+k] = byte(c)
+			p := MustParse(t, string(b), smdr.ParseOptions{})
+			plain := c >= ' ' && c <= '~' && c != '|'
+			if got := len(p.Warnings) == 0; got != plain {
+				t.Errorf("byte %#x at Name+%d: warnings %q", c, k, p.Warnings)
+			}
+			if want := smdr.Clean(string(b[90:104])); plain && p.Name != strings.TrimRight(want, " ") {
+				t.Errorf("byte %#x at Name+%d: Name %q, want %q", c, k, p.Name, want)
+			}
+		}
+	}
+}
+
+// TestParseCollapsedSpacePadding reads a collapsed copy of a line padded
+// with spaces, where blank DDI and Account code fields vanish.
+func TestParseCollapsedSpacePadding(t *testing.T) {
+	r := goldenRecord()
+	r.SourceExtension = "1001"
+	r.DDI, r.DDIName = "", ""
+	line := strings.Join(strings.Fields((smdr.Formatter{Padding: ' '}).Line(r)), " ")
+	p := MustParse(t, line, smdr.ParseOptions{Padding: ' '})
+	if p.Record != r {
+		t.Errorf("%q:\n got %+v\nwant %+v", line, p.Record, r)
+	}
+}
+
 func TestParseAllocs(t *testing.T) {
 	_, lines := MustReadGolden(t)
 	line := lines[0] + "\r\n"
@@ -278,6 +312,8 @@ func TestParseErrors(t *testing.T) {
 			"want 5 space-separated values (Call ID, Trunk, Extension, Source extension, Number) here, found 4"},
 		{"trunk too long", strings.Replace(collapsed, "0092108", "00921080", 1), 50, "Trunk", `"00921080" is 8 characters, longer than the field's 7`},
 		{"name too long", strings.Replace(collapsed, "CHRIS R MOBILE", "CHRIS R MOBILE PHONE", 1), 90, "Name", "longer than the field's 14"},
+		{"missing DDI", strings.Replace(collapsed, " 00044161XXXXXXX ", " ", 1), 106, "",
+			"want 1 space-separated values (DDI) here, found 0"},
 		{"text after event", collapsed + "X", len(collapsed) + 1, "", `unexpected text after the Event field: "X"`},
 		{"date and time", "2012-03-09 01:20:40 extra" + collapsed[19:], 1, "", "want 2 space-separated values (Date, Time) here, found 3"},
 	} {
