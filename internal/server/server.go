@@ -84,6 +84,10 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 	})
 	if cfg.Enabled {
 		if err := s.startDelivery(log); err != nil {
+			for _, p := range s.pushes {
+				p.Close()
+			}
+			ids.Close()
 			return nil, err
 		}
 	} else {

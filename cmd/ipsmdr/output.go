@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// This file holds what tail, receive and parse share: their record flags, the
+// one record printer behind every output format, and the line reader.
+
+// Output formats of the record printer.
+const (
+	formatRaw   = "raw"
+	formatJSON  = "json"
+	formatTable = "table"
+	formatCSV   = "csv"
+)
+
+// recordFlags are the flags that say how to read records and print them.
+type recordFlags struct {
+	formats  []string
+	format   *string
+	padding  *string
+	timezone *string
+}
+
+// bindRecordFlags adds --format (one of formats, the first the default),
+// --padding-char and --timezone to fs.
+func bindRecordFlags(fs *flag.FlagSet, formats ...string) *recordFlags {
+	return &recordFlags{
+		formats:  formats,
+		format:   fs.String("format", formats[0], "output format: "+orList(formats)),
+		padding:  fs.String("padding-char", "0", "the item padding character the records use (the server's padding_char)"),
+		timezone: fs.String("timezone", "Local", "zone of the records' date and time: Local, UTC or an IANA name such as Europe/London"),
+	}
+}
+
+// options checks the flags and returns the parse options. A bad value is a
+// usage error that says what is allowed.
+func (f *recordFlags) options() (smdr.ParseOptions, error) {
+	if !slices.Contains(f.formats, *f.format) {
+		return smdr.ParseOptions{}, usagef("--format %q is not allowed: want %s", *f.format, orList(f.formats))
+	}
+	if err := smdr.ValidPadding(*f.padding); err != nil {
+		return smdr.ParseOptions{}, usagef("--padding-char %q is not allowed: want one printable ASCII character other than '|' and the digits 1 to 9, e.g. 0 (the default), ' ', '*' or '#'", *f.padding)
+	}
+	if *f.timezone == "" {
+		return smdr.ParseOptions{}, usagef("--timezone is empty: want Local, UTC or an IANA name such as Europe/London")
+	}
+	loc, err := time.LoadLocation(*f.timezone)
+	if err != nil {
+		return smdr.ParseOptions{}, usagef("--timezone %q is not allowed: want Local, UTC or an IANA name such as Europe/London", *f.timezone)
+	}
+	return smdr.ParseOptions{Padding: (*f.padding)[0], Location: loc}, nil
+}
+
+// orList returns "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// recordColumns are the names of a record's fields in JSON and CSV, in order.
+var recordColumns = []string{
+	"time", "direction", "call_id", "trunk", "extension", "source_extension",
+	"number", "name", "ddi", "ddi_name", "account_code", "event", "line", "warnings",
+}
+
+// jsonRecord is a record in the json format; its names are recordColumns.
+type jsonRecord struct {
+	Time            string   `json:"time"`
+	Direction       string   `json:"direction"`
+	CallID          string   `json:"call_id"`
+	Trunk           string   `json:"trunk"`
+	Extension       string   `json:"extension"`
+	SourceExtension string   `json:"source_extension"`
+	Number          string   `json:"number"`
+	Name            string   `json:"name"`
+	DDI             string   `json:"ddi"`
+	DDIName         string   `json:"ddi_name"`
+	AccountCode     string   `json:"account_code"`
+	Event           string   `json:"event"`
+	Line            string   `json:"line"`
+	Warnings        []string `json:"warnings"`
+}
+
+// tableColumns are the table format's headings and widths: each field's
+// width on the wire (pipes left out), so that every value fits. A row is 154
+// characters wide, so it fits a 160-column terminal.
+var tableColumns = []struct {
+	head  string
+	width int
+}{
+	{"TIME", 19}, {"DIR", 3}, {"CALL ID", 22}, {"TRUNK", 7}, {"EXT", 7}, {"SRC", 7},
+	{"NUMBER", 15}, {"NAME", 14}, {"DDI", 15}, {"DDI NAME", 10}, {"ACCOUNT", 12}, {"EVENT", 12},
+}
+
+// recordPrinter prints parsed records in one format. tail, receive and parse
+// all print through it, so that their formats agree. It buffers: call flush
+// to write out what it holds. It is not safe for concurrent use.
+type recordPrinter struct {
+	format string
+	w      *bufio.Writer
+	json   *json.Encoder
+	csv    *csv.Writer
+	header bool // the csv or table header has been written
+}
+
+// newRecordPrinter returns a printer of format (raw, json, table or csv) to w.
+func newRecordPrinter(w io.Writer, format string) *recordPrinter {
+	p := &recordPrinter{format: format, w: bufio.NewWriter(w)}
+	switch format {
+	case formatJSON:
+		p.json = json.NewEncoder(p.w)
+		p.json.SetEscapeHTML(false)
+	case formatCSV:
+		p.csv = csv.NewWriter(p.w)
+	}
+	return p
+}
+
+// print prints one record.
+func (p *recordPrinter) print(r smdr.Parsed) error {
+	switch p.format {
+	case formatRaw:
+		return p.printRaw(r.Raw)
+	case formatJSON:
+		return p.json.Encode(toJSONRecord(r))
+	case formatCSV:
+		p.writeHeader()
+		j := toJSONRecord(r)
+		return p.csv.Write([]string{
+			j.Time, j.Direction, j.CallID, j.Trunk, j.Extension, j.SourceExtension,
+			j.Number, j.Name, j.DDI, j.DDIName, j.AccountCode, j.Event, j.Line,
+			strings.Join(j.Warnings, "; "),
+		})
+	case formatTable:
+		p.writeHeader()
+		p.tableRow([]string{
+			r.Time.Format(time.DateTime), string(r.Direction), r.CallID, r.Trunk, r.Extension,
+			r.SourceExtension, r.Number, r.Name, r.DDI, r.DDIName, r.AccountCode, string(r.Event),
+		}, r.Warnings)
+		return nil
+	}
+	return fmt.Errorf("unknown output format %q", p.format)
+}
+
+// printRaw prints a line as it came, in the raw format only: there a line
+// that does not parse is still shown, since raw output is the feed as it is.
+func (p *recordPrinter) printRaw(line string) error {
+	if p.format != formatRaw {
+		return nil
+	}
+	p.w.WriteString(line)
+	return p.w.WriteByte('\n')
+}
+
+// flush writes out what the printer holds; an empty csv output still gets
+// its header.
+func (p *recordPrinter) flush() error {
+	if p.csv != nil {
+		p.writeHeader()
+		p.csv.Flush()
+		if err := p.csv.Error(); err != nil {
+			return err
+		}
+	}
+	return p.w.Flush()
+}
+
+// writeHeader writes the csv or table header once.
+func (p *recordPrinter) writeHeader() {
+	if p.header {
+		return
+	}
+	p.header = true
+	switch p.format {
+	case formatCSV:
+		p.csv.Write(recordColumns)
+	case formatTable:
+		heads := make([]string, len(tableColumns))
+		for i, c := range tableColumns {
+			heads[i] = c.head
+		}
+		p.tableRow(heads, nil)
+	}
+}
+
+// tableRow writes one aligned row, then a line for each warning.
+func (p *recordPrinter) tableRow(cells []string, warnings []string) {
+	var b strings.Builder
+	for i, c := range tableColumns {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%-*s", c.width, cells[i])
+	}
+	p.w.WriteString(strings.TrimRight(b.String(), " "))
+	p.w.WriteByte('\n')
+	for _, w := range warnings {
+		p.w.WriteString(tableWarning + w + "\n")
+	}
+}
+
+// tableWarning starts a line of the table format that gives a warning about
+// the row above it. Warnings get lines of their own to keep rows narrow.
+const tableWarning = "  warning: "
+
+// toJSONRecord returns the fields of r under their JSON names.
+func toJSONRecord(r smdr.Parsed) jsonRecord {
+	warnings := r.Warnings
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return jsonRecord{
+		Time:            r.Time.Format(time.RFC3339),
+		Direction:       string(r.Direction),
+		CallID:          r.CallID,
+		Trunk:           r.Trunk,
+		Extension:       r.Extension,
+		SourceExtension: r.SourceExtension,
+		Number:          r.Number,
+		Name:            r.Name,
+		DDI:             r.DDI,
+		DDIName:         r.DDIName,
+		AccountCode:     r.AccountCode,
+		Event:           string(r.Event),
+		Line:            r.Raw,
+		Warnings:        warnings,
+	}
+}
+
+// maxLineLength is the longest line the line reader returns. A record is 162
+// characters; the limit leaves room for trailing junk while keeping a peer
+// that never sends a line ending from filling memory.
+const maxLineLength = 4096
+
+// lineReader reads lines ending in LF or CR LF, counting them.
+type lineReader struct {
+	r *bufio.Reader
+	n int // the number of the line last returned, from 1
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, maxLineLength)}
+}
+
+// next returns the next line without its line ending. A last line without
+// one is returned at the end of the input (files often lack the final line
+// ending); a partial line cut off by a read error is dropped. A line longer
+// than maxLineLength is skipped and reported as a *smdr.ParseError, after
+// which reading can go on. At the end of the input next returns io.EOF, or
+// the read error.
+func (l *lineReader) next() (string, error) {
+	b, err := l.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = l.r.ReadSlice('\n')
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		l.n++
+		return "", &smdr.ParseError{Reason: fmt.Sprintf(
+			"line longer than %d characters, want a %d-character record", maxLineLength, smdr.LineLength)}
+	}
+	if err != nil && (!errors.Is(err, io.EOF) || len(b) == 0) {
+		return "", err
+	}
+	l.n++
+	return string(b[:len(b)-len(lineEnding(b))]), nil
+}
+
+// lineEnding returns the CR LF or LF that b ends with, if any.
+func lineEnding(b []byte) []byte {
+	n := len(b)
+	switch {
+	case n >= 2 && b[n-2] == '\r' && b[n-1] == '\n':
+		return b[n-2:]
+	case n >= 1 && b[n-1] == '\n':
+		return b[n-1:]
+	}
+	return nil
+}
+
+// blank reports whether a line holds only white space.
+func blank(line string) bool {
+	return strings.TrimSpace(line) == ""
+}
+
+// ctxReader is a reader whose Read returns when ctx is done, even while the
+// reader underneath blocks, as standard input from a terminal does. The
+// abandoned Read goes on in its goroutine until it returns; it is only used
+// for standard input, whose reads end when the process does.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+type readResult struct {
+	buf []byte
+	n   int
+	err error
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	res := make(chan readResult, 1)
+	go func() {
+		buf := make([]byte, len(p))
+		n, err := c.r.Read(buf)
+		res <- readResult{buf, n, err}
+	}()
+	select {
+	case r := <-res:
+		return copy(p, r.buf[:r.n]), r.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
+}
