@@ -128,3 +128,46 @@ func TestApplyAtomic(t *testing.T) {
 		})
 	}
 }
+
+// TestPrepareRollback checks the two-phase form the server uses when the
+// journal refuses a batch's records: a valid batch prepared and rolled back
+// leaves no trace, and one prepared and committed is the same as Apply.
+func TestPrepareRollback(t *testing.T) {
+	control := engine.New(engine.Config{})
+	e := engine.New(engine.Config{})
+	for _, x := range []*engine.Engine{control, e} {
+		MustApply(t, x, t0, ring("a"), ev("a", "connected"))
+	}
+	recs, err := e.Prepare([]smdr.CallEvent{
+		with(ev("a", "disconnected"), func(ev *smdr.CallEvent) { ev.Name = "GONE" }),
+		ring("b"),
+	}, t0)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("Prepare = %v, %v; want 2 records", events(recs), err)
+	}
+	e.Rollback()
+	if got := e.Active(); got != 1 {
+		t.Fatalf("Active() after Rollback = %d, want 1 (call a only)", got)
+	}
+	// Call a is still connected (CONNECTED, not ANSWERED, on retrieval)
+	// without the name; call b never started, so hold on it conflicts.
+	next := []smdr.CallEvent{ev("a", "hold"), ev("a", "connected"), ev("a", "disconnected")}
+	want := MustApply(t, control, t0, next...)
+	got := MustApply(t, e, t0, next...)
+	for i := range got {
+		got[i].CallID = want[i].CallID
+	}
+	checkRecords(t, got, want)
+	if _, err := e.Apply([]smdr.CallEvent{ev("b", "hold")}, t0); smdr.ErrorCode(err) != smdr.EConflict {
+		t.Errorf("hold on call b after its start was rolled back: err %v, want a conflict", err)
+	}
+
+	recs, err = e.Prepare([]smdr.CallEvent{ring("c")}, t0)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Prepare = %v, %v", events(recs), err)
+	}
+	e.Commit()
+	if got := e.Active(); got != 1 {
+		t.Errorf("Active() after Commit = %d, want 1", got)
+	}
+}

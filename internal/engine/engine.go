@@ -48,6 +48,7 @@ type Engine struct {
 	undo     []undo
 	endedNow []*call
 	recs     []smdr.Record
+	pending  time.Time // the now of the batch Prepare left pending
 	expired  []*call
 	free     []*call
 }
@@ -103,6 +104,21 @@ func (e *Engine) Active() int { return len(e.calls) }
 // the batch touches were last heard of, for Expire: the call timeout
 // measures silence on the server's clock, whatever times the PBX reports.
 func (e *Engine) Apply(events []smdr.CallEvent, now time.Time) ([]smdr.Record, error) {
+	recs, err := e.Prepare(events, now)
+	if err != nil {
+		return nil, err
+	}
+	e.Commit()
+	return recs, nil
+}
+
+// Prepare is the first half of Apply: it applies the batch and returns its
+// records, but keeps the batch pending until Commit makes it final or
+// Rollback takes it back. The server writes the records to the journal in
+// between, so that a batch whose records could not be stored (a full disk)
+// leaves no trace in the calls' state. Between Prepare and Commit or
+// Rollback no other method may be called.
+func (e *Engine) Prepare(events []smdr.CallEvent, now time.Time) ([]smdr.Record, error) {
 	e.ended.prune(now)
 	for i := range events {
 		if err := e.apply(i, &events[i], now); err != nil {
@@ -110,8 +126,21 @@ func (e *Engine) Apply(events []smdr.CallEvent, now time.Time) ([]smdr.Record, e
 			return nil, err
 		}
 	}
-	return e.commit(now), nil
+	e.pending = now
+	var out []smdr.Record
+	if len(e.recs) > 0 {
+		out = make([]smdr.Record, len(e.recs))
+		copy(out, e.recs)
+	}
+	return out, nil
 }
+
+// Commit makes the batch of the last Prepare final.
+func (e *Engine) Commit() { e.commit(e.pending) }
+
+// Rollback takes back the batch of the last Prepare: the engine is as it
+// was before it. Call IDs it drew stay used: they are never reused.
+func (e *Engine) Rollback() { e.rollback() }
 
 // Expire closes every call whose last event was applied more than the call
 // timeout before now. Each trunk call gets a DISCONNECTED record at now;
@@ -170,18 +199,12 @@ func (e *Engine) rollback() {
 	e.reset()
 }
 
-// commit makes the current batch's changes final and returns its records.
-func (e *Engine) commit(now time.Time) []smdr.Record {
+// commit makes the current batch's changes final.
+func (e *Engine) commit(now time.Time) {
 	for _, c := range e.endedNow {
 		e.forget(c, now)
 	}
-	var out []smdr.Record
-	if len(e.recs) > 0 {
-		out = make([]smdr.Record, len(e.recs))
-		copy(out, e.recs)
-	}
 	e.reset()
-	return out
 }
 
 // reset empties the batch scratch space, dropping the references it holds.

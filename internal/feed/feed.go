@@ -2,6 +2,11 @@
 // local port and sends every connected client every record written after the
 // client connected.
 //
+// Records written while no client was connected are not lost: the server
+// remembers the newest record any client has been sent (durably, in
+// Config.CursorFile) and a client that connects first gets the records after
+// it, up to Config.Backlog, like a PBX's listen mode but surviving restarts.
+//
 // Each client is served by its own goroutine that reads the journal from its
 // own cursor and writes in batches, so a slow client never delays the
 // others: it only falls behind, and a client that falls further behind than
@@ -33,7 +38,13 @@ type Config struct {
 	MaxClients   int              // connections beyond this are closed at once; 0 = no limit
 	WriteTimeout time.Duration    // a client that accepts no bytes for this long is dropped; 0 = 30s
 	Allow        []netip.Prefix   // client networks admitted; empty = everyone
-	Logger       *slog.Logger
+	// Backlog is how many records written before a client connected, and
+	// not yet sent to any client, that client gets first; 0 = none.
+	Backlog int
+	// CursorFile keeps the newest record sent to any client across
+	// restarts; "" keeps it in memory only.
+	CursorFile string
+	Logger     *slog.Logger
 }
 
 // Counters are the listener's totals since it started.
@@ -66,6 +77,11 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[*client]struct{}
 
+	// delivered is the newest record written to any client: the backlog
+	// starts after it.
+	delivered atomic.Uint64
+	saved     uint64 // the delivered cursor last saved
+
 	accepted, denied, rejected, dropped, records atomic.Uint64
 }
 
@@ -90,9 +106,19 @@ func Listen(cfg Config) (*Server, error) {
 		cancel:  cancel,
 		clients: make(map[*client]struct{}),
 	}
-	s.log.Info("local mode listening", "address", ln.Addr().String())
-	s.wg.Add(1)
+	delivered, err := loadDelivered(cfg)
+	if err != nil {
+		ln.Close()
+		cancel()
+		return nil, err
+	}
+	s.delivered.Store(delivered)
+	s.saved = delivered
+	s.holdBacklog(delivered)
+	s.log.Info("local mode listening", "address", ln.Addr().String(), "backlog_from", delivered+1)
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.saveLoop()
 	return s, nil
 }
 
@@ -112,6 +138,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.save()
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
@@ -187,7 +214,7 @@ func (s *Server) admit(conn net.Conn) {
 	// The cursor is taken before the client is registered so that it gets
 	// every record written after it connected, and no earlier one.
 	c := &client{conn: conn, addr: addr, since: time.Now()}
-	c.cursor.Store(s.cfg.Journal.Last())
+	c.cursor.Store(s.startAfter())
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -314,6 +341,7 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) string {
 		}
 		last := buf[len(buf)-1].Seq
 		c.cursor.Store(last)
+		s.advance(last)
 		c.sent.Add(uint64(len(buf)))
 		s.records.Add(uint64(len(buf)))
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -145,4 +146,61 @@ func TestClientBehindTheJournalIsDropped(t *testing.T) {
 		c := s.Counters()
 		return c.Dropped == 1 && c.Connected == 0
 	})
+}
+
+// TestBacklogGoesToTheNextClientAcrossRestarts: records written while no
+// client is connected go to the next client, also after the listener (the
+// server) restarts; records a client already had are not sent again.
+func TestBacklogGoesToTheNextClientAcrossRestarts(t *testing.T) {
+	j := journal.NewMemory(1000)
+	defer j.Close()
+	cursor := filepath.Join(t.TempDir(), "local.cursor")
+	start := func() *feed.Server {
+		s, err := feed.Listen(feed.Config{Address: "127.0.0.1:0", Journal: j, Backlog: 100, CursorFile: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := start()
+	appendLines(j, 0, 5) // nobody connected
+	c := smdrtest.Dial(t, s.Addr().String())
+	got := c.WaitFor(t, 5, 5*time.Second)
+	if string(got[0]) != string(line(0)) {
+		t.Fatalf("first client's first line = %q, want record 0 of the backlog", got[0])
+	}
+	c.Close()
+	waitFor(t, "client gone", func() bool { return s.Counters().Connected == 0 })
+	s.Close()
+
+	appendLines(j, 5, 8) // the server is down: nobody connected
+	s = start()
+	defer s.Close()
+	appendLines(j, 8, 10)
+	c = smdrtest.Dial(t, s.Addr().String())
+	got = c.WaitFor(t, 5, 5*time.Second)
+	for i, l := range got {
+		if string(l) != string(line(5+i)) {
+			t.Fatalf("after the restart line %d = %q, want record %d", i, l, 5+i)
+		}
+	}
+	// A second client connecting now gets only new records: the backlog was
+	// delivered.
+	waitFor(t, "first client registered", func() bool { return s.Counters().Connected == 1 })
+	c2 := smdrtest.Dial(t, s.Addr().String())
+	waitFor(t, "second client registered", func() bool { return s.Counters().Connected == 2 })
+	appendLines(j, 10, 11)
+	if got := c2.WaitFor(t, 1, 5*time.Second); string(got[0]) != string(line(10)) {
+		t.Fatalf("second client's first line = %q, want record 10", got[0])
+	}
+}
+
+func TestBacklogIsCappedAtBacklogRecords(t *testing.T) {
+	s, j := listen(t, feed.Config{Backlog: 3})
+	appendLines(j, 0, 10)
+	c := smdrtest.Dial(t, s.Addr().String())
+	got := c.WaitFor(t, 3, 5*time.Second)
+	if string(got[0]) != string(line(7)) {
+		t.Fatalf("first line = %q, want record 7 (the last 3 of 10)", got[0])
+	}
 }
