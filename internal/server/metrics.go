@@ -70,11 +70,17 @@ var (
 	descPushLag      = prometheus.NewDesc("ipsmdr_push_lag_records", "Records written but not yet sent to the push target.", []string{"target"}, nil)
 	descJournalLast  = prometheus.NewDesc("ipsmdr_journal_last_seq", "Sequence number of the newest record.", nil, nil)
 	descJournalLen   = prometheus.NewDesc("ipsmdr_journal_records", "Records kept in the journal.", nil, nil)
+	descJournalBytes = prometheus.NewDesc("ipsmdr_journal_bytes", "Size of the journal's segment files.", nil, nil)
+	descJournalSyncs = prometheus.NewDesc("ipsmdr_journal_syncs_total", "fsyncs of the journal's segment files.", nil, nil)
+	descJournalWErr  = prometheus.NewDesc("ipsmdr_journal_write_errors_total", "Journal writes that failed (a full disk); the records were refused, not lost.", nil, nil)
+	descJournalCut   = prometheus.NewDesc("ipsmdr_journal_records_cut_by_retention_total", "Records removed by the hard cap while a reader still needed them: lost to that reader. 0 in normal operation.", nil, nil)
+	descRecoveryCut  = prometheus.NewDesc("ipsmdr_journal_recovery_cut_bytes", "Bytes of damaged journal data cut at start-up.", nil, nil)
 )
 
 func (c *deliveryCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descActive, descClients, descConnections, descDropped, descLocalRecords,
-		descPushUp, descPushRecon, descPushSent, descPushSkipped, descPushLag, descJournalLast, descJournalLen} {
+		descPushUp, descPushRecon, descPushSent, descPushSkipped, descPushLag, descJournalLast, descJournalLen,
+		descJournalBytes, descJournalSyncs, descJournalWErr, descJournalCut, descRecoveryCut} {
 		ch <- d
 	}
 }
@@ -105,6 +111,16 @@ func (c *deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descPushSkipped, counter, float64(st.Skipped), st.Address)
 		ch <- prometheus.MustNewConstMetric(descPushLag, gauge, float64(st.Lag), st.Address)
 	}
-	ch <- prometheus.MustNewConstMetric(descJournalLast, gauge, float64(s.journal.Last()))
-	ch <- prometheus.MustNewConstMetric(descJournalLen, gauge, float64(s.journal.Len()))
+	js := s.journal.Stats()
+	ch <- prometheus.MustNewConstMetric(descJournalLast, gauge, float64(js.Last))
+	ch <- prometheus.MustNewConstMetric(descJournalLen, gauge, float64(js.Records))
+	ch <- prometheus.MustNewConstMetric(descJournalBytes, gauge, float64(js.Bytes))
+	ch <- prometheus.MustNewConstMetric(descJournalSyncs, counter, float64(js.Syncs))
+	ch <- prometheus.MustNewConstMetric(descJournalWErr, counter, float64(js.WriteErrors))
+	ch <- prometheus.MustNewConstMetric(descJournalCut, counter, float64(js.CutByRetention))
+	var cut int64
+	for _, c := range s.journal.Recovery().Cuts {
+		cut += c.Bytes
+	}
+	ch <- prometheus.MustNewConstMetric(descRecoveryCut, gauge, float64(cut))
 }

@@ -6,12 +6,14 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,9 +76,22 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		started: time.Now(),
 		loc:     cfg.Location(),
 		format:  smdr.Formatter{Padding: cfg.Padding(), Clock12: cfg.Clock12()},
-		journal: journal.NewMemory(cfg.Journal.MemoryRecords),
 		stop:    make(chan struct{}),
 	}
+	s.journal, err = journal.Open(journal.Options{
+		Dir:           cfg.Journal.Dir,
+		Sync:          cfg.SyncInterval(),
+		MemoryRecords: cfg.Journal.MemoryRecords,
+		MaxAge:        time.Duration(cfg.Journal.MaxAge),
+		MaxBytes:      cfg.Journal.MaxBytes,
+		HardCapBytes:  cfg.Journal.HardCapBytes,
+		Logger:        log,
+	})
+	if err != nil {
+		ids.Close()
+		return nil, err
+	}
+	s.logRecovery()
 	s.engine = engine.New(engine.Config{
 		Location:    s.loc,
 		CallTimeout: time.Duration(cfg.CallTimeout),
@@ -87,6 +102,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 			for _, p := range s.pushes {
 				p.Close()
 			}
+			s.journal.Close()
 			ids.Close()
 			return nil, err
 		}
@@ -114,6 +130,8 @@ func (s *Server) startDelivery(log *slog.Logger) error {
 		MaxClients:   s.cfg.Local.MaxClients,
 		WriteTimeout: time.Duration(s.cfg.Local.WriteTimeout),
 		Allow:        allow,
+		Backlog:      s.cfg.Local.Backlog,
+		CursorFile:   filepath.Join(s.cfg.Journal.Dir, "local.cursor"),
 		Logger:       log,
 	})
 	if err != nil {
@@ -155,7 +173,9 @@ func (s *Server) Close() error {
 	if s.local != nil {
 		err = s.local.Close()
 	}
-	s.journal.Close()
+	if jerr := s.journal.Close(); err == nil {
+		err = jerr
+	}
 	// Saving the exact Call ID counter means a clean restart skips no
 	// values; after a crash the state file's reservation still prevents
 	// reuse.
@@ -187,15 +207,25 @@ func (s *Server) Ingest(ctx context.Context, events []smdr.CallEvent) ([]Written
 		return nil, err
 	}
 	now := time.Now()
+	// The lock is held until the records are durable: the engine's state
+	// must only move on with records the journal has accepted, and records
+	// must reach the journal in the order the engine made them.
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs, err := s.engine.Apply(events, now)
+	recs, err := s.engine.Prepare(events, now)
 	if err != nil {
 		s.metrics.rejected.WithLabelValues(smdr.ErrorCode(err)).Add(float64(len(events)))
 		return nil, err
 	}
+	written, err := s.write(recs, now)
+	if err != nil {
+		s.engine.Rollback()
+		s.metrics.rejected.WithLabelValues(smdr.EUnavailable).Add(float64(len(events)))
+		return nil, err
+	}
+	s.engine.Commit()
 	s.metrics.accepted.Add(float64(len(events)))
-	return s.write(recs, now)
+	return written, nil
 }
 
 // Send is Ingest for the simulator: it implements simulator.Sink, so the
@@ -220,7 +250,12 @@ func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
 	}
 	first, err := s.journal.Append(lines, now)
 	if err != nil {
-		return nil, &smdr.Error{Code: smdr.EUnavailable, Index: -1, Message: fmt.Sprintf("records not stored: %v", err)}
+		s.log.Error("records not stored", "records", len(lines), "err", err)
+		msg := fmt.Sprintf("the journal could not store the records, nothing was accepted; retry later: %v", err)
+		if errors.Is(err, syscall.ENOSPC) {
+			msg = fmt.Sprintf("the disk holding the journal (%s) is full, nothing was accepted; free space and retry", s.cfg.Journal.Dir)
+		}
+		return nil, &smdr.Error{Code: smdr.EUnavailable, Index: -1, Message: msg}
 	}
 	s.metrics.written.Add(float64(len(recs)))
 	out := make([]Written, len(recs))
@@ -257,5 +292,16 @@ func (s *Server) expire(now time.Time) {
 	s.log.Warn("calls closed after the call timeout", "calls", n, "call_timeout", time.Duration(s.cfg.CallTimeout))
 	if _, err := s.write(recs, now); err != nil {
 		s.log.Error("records of timed-out calls not written", "err", err)
+	}
+}
+
+// logRecovery reports what the journal found at start-up.
+func (s *Server) logRecovery() {
+	r := s.journal.Recovery()
+	s.log.Info("journal opened", "dir", s.cfg.Journal.Dir, "records", r.Records,
+		"first_seq", r.FirstSeq, "last_seq", r.LastSeq, "clean_shutdown", r.Clean, "took", r.Duration)
+	for _, c := range r.Cuts {
+		s.log.Warn("journal recovery cut damaged data", "file", c.File, "offset", c.Offset,
+			"bytes", c.Bytes, "reason", c.Reason, "records_lost", c.Records, "lost_from", c.LostFrom, "lost_to", c.LostTo)
 	}
 }

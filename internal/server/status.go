@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/feed"
+	"github.com/ipsmdr/ipsmdr/internal/journal"
 	"github.com/ipsmdr/ipsmdr/internal/push"
 )
 
@@ -32,10 +33,26 @@ type LocalStatus struct {
 
 // JournalStatus describes the journal.
 type JournalStatus struct {
-	Kind    string `json:"kind"`
-	Oldest  uint64 `json:"oldest_seq"`
-	Last    uint64 `json:"last_seq"`
-	Records int    `json:"records"`
+	Dir                string         `json:"dir"`
+	Sync               string         `json:"sync"`
+	Oldest             uint64         `json:"oldest_seq"`
+	Last               uint64         `json:"last_seq"`
+	Records            int            `json:"records"`
+	Segments           int            `json:"segments"`
+	Bytes              int64          `json:"bytes"`
+	Syncs              uint64         `json:"syncs"`
+	LastSync           string         `json:"last_sync_duration"`
+	WriteErrors        uint64         `json:"write_errors"`
+	RemovedByRetention uint64         `json:"records_removed_by_retention"`
+	CutByRetention     uint64         `json:"records_cut_by_retention"`
+	Recovery           RecoveryStatus `json:"recovery"`
+}
+
+// RecoveryStatus is what the journal found at start-up.
+type RecoveryStatus struct {
+	CleanShutdown bool          `json:"clean_shutdown"`
+	Records       uint64        `json:"records"`
+	Cuts          []journal.Cut `json:"cuts"`
 }
 
 // CallsStatus describes the calls the engine tracks.
@@ -57,13 +74,8 @@ func (s *Server) Status() Status {
 		Started: s.started,
 		Uptime:  time.Since(s.started).Round(time.Second).String(),
 		Push:    []push.Status{},
-		Journal: JournalStatus{
-			Kind:    "memory",
-			Oldest:  s.journal.Oldest(),
-			Last:    s.journal.Last(),
-			Records: s.journal.Len(),
-		},
-		Calls: CallsStatus{Active: s.activeCalls()},
+		Journal: s.journalStatus(),
+		Calls:   CallsStatus{Active: s.activeCalls()},
 		Format: FormatStatus{
 			Padding:    s.cfg.PaddingChar,
 			TimeFormat: s.cfg.TimeFormat,
@@ -92,4 +104,32 @@ func (s *Server) activeCalls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.engine.Active()
+}
+
+func (s *Server) journalStatus() JournalStatus {
+	js := s.journal.Stats()
+	rec := s.journal.Recovery()
+	cuts := rec.Cuts
+	if cuts == nil {
+		cuts = []journal.Cut{}
+	}
+	return JournalStatus{
+		Dir:                s.cfg.Journal.Dir,
+		Sync:               s.cfg.Journal.Sync,
+		Oldest:             js.Oldest,
+		Last:               js.Last,
+		Records:            js.Records,
+		Segments:           js.Segments,
+		Bytes:              js.Bytes,
+		Syncs:              js.Syncs,
+		LastSync:           js.LastSyncDuration.String(),
+		WriteErrors:        js.WriteErrors,
+		RemovedByRetention: js.RemovedByRetention,
+		CutByRetention:     js.CutByRetention,
+		Recovery: RecoveryStatus{
+			CleanShutdown: rec.Clean,
+			Records:       rec.Records,
+			Cuts:          cuts,
+		},
+	}
 }
