@@ -66,6 +66,10 @@ type Local struct {
 	MaxClients int `yaml:"max_clients" json:"max_clients"`
 	// WriteTimeout drops a client that accepts no bytes for this long.
 	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout"`
+	// Backlog is how many records written while no client was connected
+	// the next client to connect receives first; 0 sends a client only
+	// what is written after it connects, as the original did.
+	Backlog int `yaml:"backlog" json:"backlog"`
 }
 
 // Push holds the settings of push mode: the manual's Push connections, and
@@ -84,6 +88,9 @@ type Push struct {
 	RetryMin Duration `yaml:"retry_min" json:"retry_min"`
 	// RetryMax caps the exponential backoff of reconnections.
 	RetryMax Duration `yaml:"retry_max" json:"retry_max"`
+	// AckTimeout drops and reconnects a push connection whose sent data
+	// the receiver leaves unacknowledged for this long (TCP_USER_TIMEOUT).
+	AckTimeout Duration `yaml:"ack_timeout" json:"ack_timeout"`
 }
 
 // Target is one more push receiver.
@@ -96,12 +103,25 @@ type Target struct {
 type Journal struct {
 	// Dir is the directory of the journal files.
 	Dir string `yaml:"dir" json:"dir"`
-	// Sync is "always" (fsync every record before it is sent) or an interval
-	// such as "200ms".
+	// Sync is "always" (fsync before the ingest API replies, concurrent
+	// writes sharing one fsync) or an interval such as "200ms" (fsync at most
+	// that often; a power cut can lose up to that interval of acknowledged
+	// records).
 	Sync string `yaml:"sync" json:"sync"`
-	// MemoryRecords is how many recent records are kept in memory for
-	// clients that fall behind.
+	// MemoryRecords is how many recent records are cached in memory in
+	// front of the on-disk journal, for clients that fall behind.
 	MemoryRecords int `yaml:"memory_records" json:"memory_records"`
+	// MaxAge lets records older than this be removed once no push target
+	// and no local backlog needs them; 0 keeps them forever.
+	MaxAge Duration `yaml:"max_age" json:"max_age"`
+	// MaxBytes lets the oldest records be removed while the journal is
+	// larger than this, once no push target and no local backlog needs
+	// them; 0 is no limit.
+	MaxBytes int64 `yaml:"max_bytes" json:"max_bytes"`
+	// HardCapBytes removes the oldest records while the journal is larger
+	// than this even if a reader still needs them; the loss is counted and
+	// shown in status. 0 is no cap.
+	HardCapBytes int64 `yaml:"hard_cap_bytes" json:"hard_cap_bytes"`
 }
 
 // HTTP holds the settings of the HTTP server: admin page, ingest API, status
@@ -138,6 +158,7 @@ func Default() Config {
 		Local: Local{
 			MaxClients:   1000,
 			WriteTimeout: Duration(30 * time.Second),
+			Backlog:      100000,
 		},
 		Push: Push{
 			Enabled:    false,
@@ -146,11 +167,15 @@ func Default() Config {
 			Targets:    []Target{},
 			RetryMin:   Duration(100 * time.Millisecond),
 			RetryMax:   Duration(time.Second),
+			AckTimeout: Duration(10 * time.Second),
 		},
 		Journal: Journal{
 			Dir:           "./ipsmdr-data/journal",
 			Sync:          "always",
 			MemoryRecords: 100000,
+			MaxAge:        0,
+			MaxBytes:      0,
+			HardCapBytes:  0,
 		},
 		HTTP: HTTP{
 			Address: "127.0.0.1:8080",
@@ -189,7 +214,7 @@ func (c Config) Clock12() bool {
 }
 
 // SyncInterval returns how often the journal is fsynced: 0 for "always",
-// meaning every record is synced before it is sent.
+// meaning every record is synced before the ingest API replies.
 func (c Config) SyncInterval() time.Duration {
 	if c.Journal.Sync == "always" {
 		return 0

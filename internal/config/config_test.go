@@ -92,6 +92,7 @@ allow: []
 local:
     max_clients: 1000
     write_timeout: 30s
+    backlog: 100000
 push:
     enabled: false
     remote_ip: ""
@@ -99,10 +100,14 @@ push:
     targets: []
     retry_min: 100ms
     retry_max: 1s
+    ack_timeout: 10s
 journal:
     dir: ./ipsmdr-data/journal
     sync: always
     memory_records: 100000
+    max_age: 0s
+    max_bytes: 0
+    hard_cap_bytes: 0
 http:
     address: 127.0.0.1:8080
     token: ""
@@ -217,7 +222,7 @@ func TestNilGetenv(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	b, err := json.Marshal(config.Default().Local)
-	if want := `{"max_clients":1000,"write_timeout":"30s"}`; err != nil || string(b) != want {
+	if want := `{"max_clients":1000,"write_timeout":"30s","backlog":100000}`; err != nil || string(b) != want {
 		t.Errorf("json = %s, %v; want %s", b, err, want)
 	}
 	var l config.Local
@@ -268,6 +273,32 @@ func TestEnvironmentValues(t *testing.T) {
 	}
 	if c.HTTPEnabled() {
 		t.Error("HTTPEnabled() = true with http.address off")
+	}
+}
+
+// TestRetentionBacklogAckValues checks that journal.max_age,
+// journal.max_bytes, journal.hard_cap_bytes, local.backlog and
+// push.ack_timeout reach their fields from the file, the environment and
+// flags.
+func TestRetentionBacklogAckValues(t *testing.T) {
+	path := writeConfig(t, "local:\n  backlog: 0\njournal:\n  max_age: 720h\n  max_bytes: 10737418240\npush:\n  ack_timeout: 30s\n")
+	c := mustLoad(t, []string{"--config", path, "--journal-hard-cap-bytes", "21474836480"},
+		map[string]string{"IPSMDR_PUSH_ACK_TIMEOUT": " 1m ", "IPSMDR_JOURNAL_MAX_AGE": "0"})
+	if c.Local.Backlog != 0 || c.Journal.MaxAge != 0 || c.Journal.MaxBytes != 10<<30 || c.Journal.HardCapBytes != 20<<30 ||
+		time.Duration(c.Push.AckTimeout) != time.Minute {
+		t.Errorf("Backlog %d, MaxAge %v, MaxBytes %d, HardCapBytes %d, AckTimeout %v; want 0, 0s, %d, %d, 1m",
+			c.Local.Backlog, c.Journal.MaxAge, c.Journal.MaxBytes, c.Journal.HardCapBytes, c.Push.AckTimeout, 10<<30, 20<<30)
+	}
+	for setting, want := range map[string]string{
+		"local.backlog":          "file " + path + " line 2",
+		"journal.max_age":        "environment IPSMDR_JOURNAL_MAX_AGE",
+		"journal.max_bytes":      "file " + path + " line 5",
+		"journal.hard_cap_bytes": "flag --journal-hard-cap-bytes",
+		"push.ack_timeout":       "environment IPSMDR_PUSH_ACK_TIMEOUT",
+	} {
+		if got := c.Source(setting); got != want {
+			t.Errorf("Source(%s) = %q, want %q", setting, got, want)
+		}
 	}
 }
 
@@ -483,8 +514,8 @@ func TestFlagHelp(t *testing.T) {
 			t.Errorf("--%s: help %q does not say the default", f.Name, f.Usage)
 		}
 	})
-	if n != 25 {
-		t.Errorf("%d flags, want 25 (--config and 24 settings)", n)
+	if n != 30 {
+		t.Errorf("%d flags, want 30 (--config and 29 settings)", n)
 	}
 	var out strings.Builder
 	fs.SetOutput(&out)

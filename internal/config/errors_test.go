@@ -47,6 +47,10 @@ var invalid = []struct {
 		"local.max_clients: 0 (from %s) is not allowed: want a number 1..100000"},
 	{"local.write_timeout", "local:\n  write_timeout: 2h\n", 2, "IPSMDR_LOCAL_WRITE_TIMEOUT", "local-write-timeout", "2h",
 		"local.write_timeout: 2h (from %s) is not allowed: want a duration 1s..1h, such as 30s"},
+	{"local.backlog", "local:\n  backlog: 10000001\n", 2, "IPSMDR_LOCAL_BACKLOG", "local-backlog", "10000001",
+		"local.backlog: 10000001 (from %s) is not allowed: want a number 0..10000000"},
+	{"local.backlog", "local:\n  backlog: -1\n", 2, "IPSMDR_LOCAL_BACKLOG", "local-backlog", "-1",
+		"local.backlog: -1 (from %s) is not allowed: want a number 0..10000000"},
 	{"push.enabled", "push:\n  enabled: sometimes\n", 2, "IPSMDR_PUSH_ENABLED", "push-enabled", "sometimes",
 		"push.enabled: sometimes (from %s) is not allowed: want true or false"},
 	{"push.remote_ip", "push:\n  remote_ip: 192.0.2.10:2008\n", 2, "IPSMDR_PUSH_REMOTE_IP", "push-remote-ip", "192.0.2.10:2008",
@@ -63,6 +67,10 @@ var invalid = []struct {
 		"push.retry_max: 20m (from %s) is not allowed: want a duration from push.retry_min (100ms) to 10m"},
 	{"push.retry_max", "push:\n  retry_max: 50ms\n", 2, "IPSMDR_PUSH_RETRY_MAX", "push-retry-max", "50ms",
 		"push.retry_max: 50ms (from %s) is not allowed: want a duration from push.retry_min (100ms) to 10m"},
+	{"push.ack_timeout", "push:\n  ack_timeout: 500ms\n", 2, "IPSMDR_PUSH_ACK_TIMEOUT", "push-ack-timeout", "500ms",
+		"push.ack_timeout: 500ms (from %s) is not allowed: want a duration 1s..10m, such as 10s"},
+	{"push.ack_timeout", "push:\n  ack_timeout: 11m\n", 2, "IPSMDR_PUSH_ACK_TIMEOUT", "push-ack-timeout", "11m",
+		"push.ack_timeout: 11m (from %s) is not allowed: want a duration 1s..10m, such as 10s"},
 	{"journal.dir", "journal:\n  dir: \"  \"\n", 2, "IPSMDR_JOURNAL_DIR", "journal-dir", "  ",
 		`journal.dir: "  " (from %s) is not allowed: want a directory path, not empty`},
 	{"journal.sync", "journal:\n  sync: sometimes\n", 2, "IPSMDR_JOURNAL_SYNC", "journal-sync", "sometimes",
@@ -71,6 +79,26 @@ var invalid = []struct {
 		"journal.sync: 1m (from %s) is not allowed: want always, or an interval 1ms..10s such as 200ms"},
 	{"journal.memory_records", "journal:\n  memory_records: 999\n", 2, "IPSMDR_JOURNAL_MEMORY_RECORDS", "journal-memory-records", "999",
 		"journal.memory_records: 999 (from %s) is not allowed: want a number 1000..10000000"},
+	{"journal.max_age", "journal:\n  max_age: 30s\n", 2, "IPSMDR_JOURNAL_MAX_AGE", "journal-max-age", "30s",
+		"journal.max_age: 30s (from %s) is not allowed: want 0 to keep records forever, or a duration 1m..87600h, such as 720h"},
+	{"journal.max_age", "journal:\n  max_age: 87601h\n", 2, "IPSMDR_JOURNAL_MAX_AGE", "journal-max-age", "87601h",
+		"journal.max_age: 87601h (from %s) is not allowed: want 0 to keep records forever, or a duration 1m..87600h, such as 720h"},
+	{"journal.max_age", "journal:\n  max_age: 30d\n", 2, "IPSMDR_JOURNAL_MAX_AGE", "journal-max-age", "30d",
+		"journal.max_age: 30d (from %s) is not allowed: want 0 to keep records forever, or a duration 1m..87600h, such as 720h"},
+	{"journal.max_age", "journal:\n  max_age: -1h\n", 2, "IPSMDR_JOURNAL_MAX_AGE", "journal-max-age", "-1h",
+		"journal.max_age: -1h (from %s) is not allowed: want 0 to keep records forever, or a duration 1m..87600h, such as 720h"},
+	{"journal.max_bytes", "journal:\n  max_bytes: 1048575\n", 2, "IPSMDR_JOURNAL_MAX_BYTES", "journal-max-bytes", "1048575",
+		"journal.max_bytes: 1048575 (from %s) is not allowed: want 0 for no limit, or a number of bytes 1048576..1099511627776"},
+	{"journal.max_bytes", "journal:\n  max_bytes: 1099511627777\n", 2, "IPSMDR_JOURNAL_MAX_BYTES", "journal-max-bytes", "1099511627777",
+		"journal.max_bytes: 1099511627777 (from %s) is not allowed: want 0 for no limit, or a number of bytes 1048576..1099511627776"},
+	{"journal.max_bytes", "journal:\n  max_bytes: 10GB\n", 2, "IPSMDR_JOURNAL_MAX_BYTES", "journal-max-bytes", "10GB",
+		"journal.max_bytes: 10GB (from %s) is not allowed: want 0 for no limit, or a number of bytes 1048576..1099511627776"},
+	{"journal.hard_cap_bytes", "journal:\n  hard_cap_bytes: 1048575\n", 2, "IPSMDR_JOURNAL_HARD_CAP_BYTES", "journal-hard-cap-bytes", "1048575",
+		"journal.hard_cap_bytes: 1048575 (from %s) is not allowed: want 0 for no cap, or a number of bytes 1048576..1099511627776, and not below journal.max_bytes"},
+	{"journal.hard_cap_bytes", "journal:\n  hard_cap_bytes: -1\n", 2, "IPSMDR_JOURNAL_HARD_CAP_BYTES", "journal-hard-cap-bytes", "-1",
+		"journal.hard_cap_bytes: -1 (from %s) is not allowed: want 0 for no cap, or a number of bytes 1048576..1099511627776, and not below journal.max_bytes"},
+	{"journal.hard_cap_bytes", "journal:\n  hard_cap_bytes: 1TB\n", 2, "IPSMDR_JOURNAL_HARD_CAP_BYTES", "journal-hard-cap-bytes", "1TB",
+		"journal.hard_cap_bytes: 1TB (from %s) is not allowed: want 0 for no cap, or a number of bytes 1048576..1099511627776, and not below journal.max_bytes"},
 	{"http.address", "http:\n  address: localhost\n", 2, "IPSMDR_HTTP_ADDRESS", "http-address", "localhost",
 		"http.address: localhost (from %s) is not allowed: want host:port such as 127.0.0.1:8080 (port 0..65535), or off"},
 	{"http.address", "http:\n  address: 127.0.0.1:http\n", 2, "IPSMDR_HTTP_ADDRESS", "http-address", "127.0.0.1:http",
@@ -143,6 +171,11 @@ func TestValidValues(t *testing.T) {
 		{"--local-max-clients=1", "--journal-memory-records=1000", "--http-max-body=1024"},
 		{"--local-max-clients=100000", "--journal-memory-records=10000000", "--http-max-body=1073741824"},
 		{"--journal-sync=1ms"}, {"--journal-sync=10s"}, {"--journal-sync=always"},
+		{"--local-backlog=0", "--push-ack-timeout=1s", "--journal-max-age=0", "--journal-max-bytes=0", "--journal-hard-cap-bytes=0"},
+		{"--local-backlog=10000000", "--push-ack-timeout=10m", "--journal-max-age=1m", "--journal-max-bytes=1048576", "--journal-hard-cap-bytes=1048576"},
+		{"--journal-max-age=87600h", "--journal-max-bytes=1099511627776", "--journal-hard-cap-bytes=1099511627776"},
+		{"--journal-max-bytes=0", "--journal-hard-cap-bytes=1048576"}, {"--journal-max-bytes=1099511627776", "--journal-hard-cap-bytes=0"},
+		{"--journal-max-age=0s"}, {"--journal-max-bytes=10737418240", "--journal-hard-cap-bytes=21474836480"},
 		{"--http-address=off"}, {"--http-address="}, {"--http-address=:8080"}, {"--http-address=[::1]:8080"}, {"--http-address=localhost:8080"},
 		{"--http-token=Zm9vYmFy+/=~._-!"},
 		{"--push-enabled", "--push-remote-ip=collector.example.com."},
@@ -153,6 +186,54 @@ func TestValidValues(t *testing.T) {
 		if _, err := load(t, args, nil); err != nil {
 			t.Errorf("%q: %v", args, err)
 		}
+	}
+}
+
+// TestHardCapBelowMaxBytes checks the message of a hard cap below
+// journal.max_bytes, with both given from each source: it names both
+// settings and the value of max_bytes.
+func TestHardCapBelowMaxBytes(t *testing.T) {
+	const msg = "journal.hard_cap_bytes: 2097152 (from %s) is not allowed: want 0 for no cap, or a number of bytes from journal.max_bytes (4194304) to 1099511627776"
+	path := writeConfig(t, "journal:\n  max_bytes: 4194304\n  hard_cap_bytes: 2097152\n")
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		source string
+	}{
+		{"file", []string{"--config", path}, nil, "file " + path + " line 3"},
+		{"env", nil, map[string]string{"IPSMDR_JOURNAL_MAX_BYTES": "4194304", "IPSMDR_JOURNAL_HARD_CAP_BYTES": "2097152"},
+			"environment IPSMDR_JOURNAL_HARD_CAP_BYTES"},
+		{"flag", []string{"--journal-max-bytes=4194304", "--journal-hard-cap-bytes=2097152"}, nil, "flag --journal-hard-cap-bytes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.args, tt.env)
+			if got, want := errString(err), fmt.Sprintf(msg, tt.source); got != want {
+				t.Errorf("\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+
+	// A hard cap above the largest allowed, with max_bytes set, gets the
+	// same message.
+	_, err := load(t, []string{"--journal-max-bytes=4194304", "--journal-hard-cap-bytes=1099511627777"}, nil)
+	want := "journal.hard_cap_bytes: 1099511627777 (from flag --journal-hard-cap-bytes) is not allowed: want 0 for no cap, or a number of bytes from journal.max_bytes (4194304) to 1099511627776"
+	if got := errString(err); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	// A max_bytes that is itself not allowed is reported alone: the hard cap
+	// is then checked against its own range only.
+	_, err = load(t, []string{"--journal-max-bytes=2199023255552", "--journal-hard-cap-bytes=1099511627776"}, nil)
+	want = "journal.max_bytes: 2199023255552 (from flag --journal-max-bytes) is not allowed: want 0 for no limit, or a number of bytes 1048576..1099511627776"
+	if got := errString(err); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	// A max_bytes from the file and a hard cap from a flag.
+	path = writeConfig(t, "journal:\n  max_bytes: 4194304\n")
+	_, err = load(t, []string{"--config", path, "--journal-hard-cap-bytes=4194303"}, nil)
+	want = "journal.hard_cap_bytes: 4194303 (from flag --journal-hard-cap-bytes) is not allowed: want 0 for no cap, or a number of bytes from journal.max_bytes (4194304) to 1099511627776"
+	if got := errString(err); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 }
 

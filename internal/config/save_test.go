@@ -26,13 +26,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			c.Timezone = "UTC"
 			c.CallTimeout = config.Duration(90 * time.Minute)
 			c.Allow = []string{"127.0.0.0/8", "2001:db8::/32"}
-			c.Local = config.Local{MaxClients: 5, WriteTimeout: config.Duration(5 * time.Second)}
+			c.Local = config.Local{MaxClients: 5, WriteTimeout: config.Duration(5 * time.Second), Backlog: 0}
 			c.Push = config.Push{
 				Enabled: true, RemoteIP: "::1", RemotePort: 2009,
 				Targets:  []config.Target{{Address: "[2001:db8::1]:2008"}, {Address: "collector.example.com:2008"}},
 				RetryMin: config.Duration(20 * time.Millisecond), RetryMax: config.Duration(90 * time.Second),
+				AckTimeout: config.Duration(2 * time.Minute),
 			}
-			c.Journal = config.Journal{Dir: "/var/lib/ipsmdr/journal", Sync: "200ms", MemoryRecords: 5000}
+			c.Journal = config.Journal{
+				Dir: "/var/lib/ipsmdr/journal", Sync: "200ms", MemoryRecords: 5000,
+				MaxAge: config.Duration(30 * 24 * time.Hour), MaxBytes: 10 << 30, HardCapBytes: 20 << 30,
+			}
 			c.HTTP = config.HTTP{Address: "[::1]:8080", Token: `s3c'ret"#:-x`, MaxBody: 1 << 20}
 			c.Log = config.Log{Level: "debug", Format: "json"}
 		}, 0o600},

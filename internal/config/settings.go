@@ -86,6 +86,12 @@ var settings = []setting{
 		field:   func(c *Config) any { return &c.Local.WriteTimeout },
 	},
 	{
+		path: "local.backlog", flag: "local-backlog", env: "IPSMDR_LOCAL_BACKLOG",
+		usage:   "`records` written while no local port client was connected that the next client to connect receives first, 0..10000000; 0 sends a client only what is written after it connects, as the original did",
+		allowed: "a number 0..10000000",
+		field:   func(c *Config) any { return &c.Local.Backlog },
+	},
+	{
 		path: "push.enabled", flag: "push-enabled", env: "IPSMDR_PUSH_ENABLED",
 		usage:   "connect out to the push receivers and send them the records (Push connections -> Enabled)",
 		allowed: "true or false",
@@ -122,6 +128,12 @@ var settings = []setting{
 		field:   func(c *Config) any { return &c.Push.RetryMax },
 	},
 	{
+		path: "push.ack_timeout", flag: "push-ack-timeout", env: "IPSMDR_PUSH_ACK_TIMEOUT",
+		usage:   "drop and reconnect a push connection whose sent data the receiver leaves unacknowledged for this `duration` (TCP_USER_TIMEOUT), 1s..10m",
+		allowed: "a duration 1s..10m, such as 10s",
+		field:   func(c *Config) any { return &c.Push.AckTimeout },
+	},
+	{
 		path: "journal.dir", flag: "journal-dir", env: "IPSMDR_JOURNAL_DIR",
 		usage:   "`directory` of the journal, the durable log of records",
 		allowed: "a directory path, not empty",
@@ -129,15 +141,33 @@ var settings = []setting{
 	},
 	{
 		path: "journal.sync", flag: "journal-sync", env: "IPSMDR_JOURNAL_SYNC",
-		usage:   "when the journal is flushed to disk: always (before each record is sent), or an `interval` 1ms..10s such as 200ms",
+		usage:   "when the journal is flushed to disk: always (fsync before the ingest API replies, concurrent writes sharing one fsync), or an `interval` 1ms..10s such as 200ms (fsync at most that often; a power cut can lose up to that interval of acknowledged records)",
 		allowed: "always, or an interval 1ms..10s such as 200ms",
 		field:   func(c *Config) any { return &c.Journal.Sync },
 	},
 	{
 		path: "journal.memory_records", flag: "journal-memory-records", env: "IPSMDR_JOURNAL_MEMORY_RECORDS",
-		usage:   "recent `records` kept in memory for clients that fall behind, 1000..10000000",
+		usage:   "recent `records` cached in memory in front of the on-disk journal (under --journal-dir) for clients that fall behind, 1000..10000000",
 		allowed: "a number 1000..10000000",
 		field:   func(c *Config) any { return &c.Journal.MemoryRecords },
+	},
+	{
+		path: "journal.max_age", flag: "journal-max-age", env: "IPSMDR_JOURNAL_MAX_AGE",
+		usage:   "let records older than this `duration` be removed once no push target and no local backlog needs them, 1m..87600h; 0 keeps them forever",
+		allowed: "0 to keep records forever, or a duration 1m..87600h, such as 720h",
+		field:   func(c *Config) any { return &c.Journal.MaxAge },
+	},
+	{
+		path: "journal.max_bytes", flag: "journal-max-bytes", env: "IPSMDR_JOURNAL_MAX_BYTES",
+		usage:   "let the oldest records be removed while the journal is larger than this many `bytes`, once no push target and no local backlog needs them, 1048576..1099511627776; 0 is no limit",
+		allowed: "0 for no limit, or a number of bytes 1048576..1099511627776",
+		field:   func(c *Config) any { return &c.Journal.MaxBytes },
+	},
+	{
+		path: "journal.hard_cap_bytes", flag: "journal-hard-cap-bytes", env: "IPSMDR_JOURNAL_HARD_CAP_BYTES",
+		usage:   "remove the oldest records while the journal is larger than this many `bytes`, even if a reader still needs them (the loss is counted and shown in status), 1048576..1099511627776 and, when --journal-max-bytes is not 0, at least that; 0 is no cap",
+		allowed: "0 for no cap, or a number of bytes 1048576..1099511627776, and not below journal.max_bytes",
+		field:   func(c *Config) any { return &c.Journal.HardCapBytes },
 	},
 	{
 		path: "http.address", flag: "http-address", env: "IPSMDR_HTTP_ADDRESS",

@@ -151,6 +151,7 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 
 	k.intRange("local.max_clients", int64(c.Local.MaxClients), 1, 100000)
 	k.durRange("local.write_timeout", c.Local.WriteTimeout, time.Second, time.Hour)
+	k.intRange("local.backlog", int64(c.Local.Backlog), 0, 10000000)
 
 	switch {
 	case c.Push.RemoteIP != "":
@@ -178,6 +179,7 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 	if c.Push.RetryMax < c.Push.RetryMin || time.Duration(c.Push.RetryMax) > 10*time.Minute {
 		k.bad("push.retry_max", fmt.Sprintf("a duration from push.retry_min (%s) to 10m", c.Push.RetryMin))
 	}
+	k.durRange("push.ack_timeout", c.Push.AckTimeout, time.Second, 10*time.Minute)
 
 	if strings.TrimSpace(c.Journal.Dir) == "" {
 		k.bad("journal.dir", allowed("journal.dir"))
@@ -189,6 +191,23 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 		}
 	}
 	k.intRange("journal.memory_records", int64(c.Journal.MemoryRecords), 1000, 10000000)
+	if c.Journal.MaxAge != 0 {
+		k.durRange("journal.max_age", c.Journal.MaxAge, time.Minute, 87600*time.Hour)
+	}
+	if c.Journal.MaxBytes != 0 {
+		k.intRange("journal.max_bytes", c.Journal.MaxBytes, minJournalBytes, maxJournalBytes)
+	}
+	// The hard cap is compared with max_bytes only when max_bytes is itself
+	// allowed, so that one bad value does not make two messages.
+	maxBytes := c.Journal.MaxBytes
+	maxBytesSet := maxBytes >= minJournalBytes && maxBytes <= maxJournalBytes
+	switch h := c.Journal.HardCapBytes; {
+	case h == 0:
+	case maxBytesSet && (h < maxBytes || h > maxJournalBytes):
+		k.bad("journal.hard_cap_bytes", fmt.Sprintf("0 for no cap, or a number of bytes from journal.max_bytes (%d) to %d", maxBytes, int64(maxJournalBytes)))
+	case !maxBytesSet:
+		k.intRange("journal.hard_cap_bytes", h, minJournalBytes, maxJournalBytes)
+	}
 
 	if c.HTTPEnabled() && !validHostPort(c.HTTP.Address, 0, true) {
 		k.bad("http.address", allowed("http.address"))
@@ -202,6 +221,13 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 	k.oneOf("log.format", c.Log.Format, "text", "json")
 	return k.errs
 }
+
+// The journal's size limits, max_bytes and hard_cap_bytes, lie in
+// minJournalBytes..maxJournalBytes (1 MiB..1 TiB) when not 0.
+const (
+	minJournalBytes = 1 << 20
+	maxJournalBytes = 1 << 40
+)
 
 // validHostPort reports whether s is host:port with a numeric port in
 // minPort..65535 and a host that is an IP address or a host name; an empty
