@@ -34,8 +34,7 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer sim.close()
-	return serve(ctx, cfg, log, &simCfg, func(srv *server.Server, httpAddr string) {
+	err = serve(ctx, cfg, log, &simCfg, func(srv *server.Server, httpAddr string) {
 		fmt.Fprintf(io.stdout, "ipsmdr demo is running: a simulated office is making calls.\n\n")
 		if a := srv.LocalAddr(); a != "" {
 			fmt.Fprintf(io.stdout, "  Records (local mode):  ipsmdr tail %s\n", a)
@@ -46,4 +45,5 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 		}
 		fmt.Fprintf(io.stdout, "\nPress Ctrl-C to stop.\n")
 	})
+	return sim.closeWith(err)
 }

@@ -52,12 +52,13 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	// 360x: one simulated hour takes ten seconds.
-	demo := exec.CommandContext(ctx, bin, "demo", "--speed", "360", "--seed", "1",
+	// The README's command, with other ports (the default ones may be taken
+	// on a test machine) and at 360x: one simulated hour takes ten seconds.
+	demo := exec.Command(bin, "demo", "--speed", "360", "--seed", "1",
 		"--local-port", freePort(t), "--http-address", "127.0.0.1:0")
 	demo.Dir = dir
 	demo.Stderr = os.Stderr
-	demo.Cancel = func() error { return demo.Process.Signal(os.Interrupt) }
+	demo.WaitDelay = 10 * time.Second
 	out, err := demo.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -66,9 +67,18 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		cancel()
-		if err := demo.Wait(); err != nil && ctx.Err() == nil {
-			t.Errorf("demo exited with %v", err)
+		// Ctrl-C must stop the demo cleanly, with exit status 0.
+		demo.Process.Signal(os.Interrupt)
+		exited := make(chan error, 1)
+		go func() { exited <- demo.Wait() }()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("demo after Ctrl-C: %v, want exit status 0", err)
+			}
+		case <-time.After(15 * time.Second):
+			demo.Process.Kill()
+			t.Errorf("demo did not stop within 15 s of Ctrl-C")
 		}
 	}()
 	tailRE := regexp.MustCompile(`ipsmdr tail (\S+)`)

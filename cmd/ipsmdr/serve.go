@@ -38,10 +38,10 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 		if err != nil {
 			return err
 		}
-		defer sim.close()
 		simCfg = &c
 	}
-	return serve(ctx, cfg, log, simCfg, nil)
+	err = serve(ctx, cfg, log, simCfg, nil)
+	return sim.closeWith(err)
 }
 
 // serve runs the server until ctx is done, then shuts it down cleanly. With
@@ -55,13 +55,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 	defer srv.Close()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Whatever ends serve, the goroutines below end with it: cancel first,
+	// then wait for them.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	errc := make(chan error, 2)
 
 	httpAddr := ""
-	if cfg.HTTP.Address != "" && cfg.HTTP.Address != "off" {
+	if cfg.HTTPEnabled() {
 		ln, err := net.Listen("tcp", cfg.HTTP.Address)
 		if err != nil {
 			return fmt.Errorf("http: listen on %s: %w", cfg.HTTP.Address, err)
@@ -74,6 +78,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 				Padding: cfg.Padding(),
 				Logger:  log,
 			}),
+			// Requests live in ctx, so that followers of the records feed
+			// end when the server shuts down instead of holding it up.
+			BaseContext:       func(net.Listener) context.Context { return ctx },
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -91,7 +98,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 			<-ctx.Done()
 			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer scancel()
-			// Followers of the records feed never end by themselves.
 			if err := hs.Shutdown(sctx); err != nil {
 				hs.Close()
 			}

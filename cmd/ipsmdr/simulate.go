@@ -68,11 +68,16 @@ func (f *simFlags) config(log *slog.Logger) (simulator.Config, error) {
 	return c, nil
 }
 
-func (f *simFlags) close() error {
+// closeWith closes the --truth file and returns err, or the close error
+// when err is nil: a truth file cut short must not pass unnoticed.
+func (f *simFlags) closeWith(err error) error {
 	if f.truthFile == nil {
-		return nil
+		return err
 	}
-	return f.truthFile.Close()
+	if cerr := f.truthFile.Close(); cerr != nil && err == nil {
+		return fmt.Errorf("--truth: %w", cerr)
+	}
+	return err
 }
 
 func runSimulate(ctx context.Context, io *stdio, args []string) error {
@@ -100,10 +105,10 @@ func runSimulate(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer sim.close()
 	sink := &simulator.HTTPSink{URL: *target, Token: *token, Client: &http.Client{Timeout: 30 * time.Second}}
 	stats, err := simulator.Run(ctx, cfg, sink)
 	fmt.Fprintf(io.stderr, "simulated %d calls, %d events\n", stats.Calls, stats.Events)
+	err = sim.closeWith(err)
 	if err != nil && ctx.Err() == nil {
 		return err
 	}

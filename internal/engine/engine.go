@@ -147,7 +147,17 @@ func (e *Engine) Rollback() { e.rollback() }
 // internal calls close silently. It returns the records, oldest call first,
 // and the number of calls it closed, internal ones included.
 func (e *Engine) Expire(now time.Time) ([]smdr.Record, int) {
+	recs, n := e.PrepareExpire(now)
+	e.Commit()
+	return recs, n
+}
+
+// PrepareExpire is Expire in two halves, like Prepare: the calls are closed
+// only when Commit follows; after Rollback they stay in progress, so that a
+// DISCONNECTED the journal could not store is written at a later try.
+func (e *Engine) PrepareExpire(now time.Time) ([]smdr.Record, int) {
 	e.ended.prune(now)
+	e.pending = now
 	cutoff := now.Add(-e.timeout)
 	exp := e.expired[:0]
 	for _, c := range e.calls {
@@ -171,7 +181,8 @@ func (e *Engine) Expire(now time.Time) ([]smdr.Record, int) {
 		if !c.internal {
 			recs = append(recs, c.record(t, smdr.Disconnected, ""))
 		}
-		e.forget(c, now)
+		// Commit forgets the calls ended by the pending batch.
+		e.endedNow = append(e.endedNow, c)
 	}
 	n := len(exp)
 	clear(exp)

@@ -89,3 +89,28 @@ func TestExpireKeepsBusyCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareExpireRollback: when the server cannot store the DISCONNECTED
+// records of timed-out calls, the calls stay open and the next try closes
+// them.
+func TestPrepareExpireRollback(t *testing.T) {
+	now := time.Date(2026, 5, 6, 7, 0, 0, 0, time.UTC)
+	e := engine.New(engine.Config{CallTimeout: time.Minute})
+	MustApply(t, e, now, ring("a"), ring("b"))
+	later := now.Add(2 * time.Minute)
+	recs, n := e.PrepareExpire(later)
+	if n != 2 || len(recs) != 2 {
+		t.Fatalf("PrepareExpire = %d records, %d calls; want 2, 2", len(recs), n)
+	}
+	e.Rollback()
+	if got := e.Active(); got != 2 {
+		t.Fatalf("Active() after Rollback = %d, want 2", got)
+	}
+	recs, n = e.Expire(later)
+	if n != 2 || len(recs) != 2 || recs[0].Event != smdr.Disconnected {
+		t.Fatalf("Expire after the rollback = %v, %d calls; want 2 DISCONNECTED", events(recs), n)
+	}
+	if got := e.Active(); got != 0 {
+		t.Errorf("Active() after Expire = %d, want 0", got)
+	}
+}

@@ -15,7 +15,7 @@ import (
 // good calls and checks the documented reply, and that the feed carries the
 // good records only, in order, with no gap and no broken line.
 func TestBadIngestInputWritesNothing(t *testing.T) {
-	h := newHarness(t, func(c *config.Config) { c.HTTP.MaxBody = 4 << 20 })
+	h := newHarness(t, func(c *config.Config) { c.HTTP.MaxBody = 1 << 20 }) // under the 10 MB body below
 	client := smdrtest.Dial(t, h.srv.LocalAddr())
 	h.waitClients(t, 1)
 
@@ -40,6 +40,10 @@ func TestBadIngestInputWritesNothing(t *testing.T) {
 		{"unknown field", `{"call":"x","event":"ringing","direction":"in","trunk":"1","extention":"5"}`, 400, "extention", "unknown field"},
 		{"wrong type", `{"call":5,"event":"ringing"}`, 400, "call", "must be a string"},
 		{"bad time", `{"call":"x","event":"ringing","direction":"in","trunk":"1","time":"yesterday"}`, 400, "time", "RFC 3339"},
+		{"time not a string", `{"call":"x","event":"ringing","direction":"in","trunk":"1","time":5}`, 400, "time", "RFC 3339 string"},
+		{"array of numbers", `[1]`, 400, "", "must be a JSON object"},
+		{"array line in NDJSON", `{"call":"x","event":"ringing","direction":"in","trunk":"1"}
+[1]`, 400, "", "must be a JSON object"},
 		{"event on an ended call", `{"call":"ok1","event":"connected"}`, 409, "", "ended"},
 		{"event on a call never started", `{"call":"ghost","event":"disconnected"}`, 409, "", ""},
 		{"batch with one bad event", `{"call":"y","event":"ringing","direction":"in","trunk":"1"}

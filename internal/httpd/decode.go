@@ -103,12 +103,22 @@ func jsonError(err error, index int) error {
 		return readError(err)
 	case errors.As(err, &syn):
 		e.Message = fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ) && typ.Field == "":
+		e.Message = fmt.Sprintf("each event must be a JSON object, not a JSON %s", typ.Value)
+	case errors.As(err, &typ) && typ.Field == "time":
+		e.Field = "time"
+		e.Message = fmt.Sprintf("time must be an RFC 3339 string such as \"2012-03-09T01:20:40Z\", not a JSON %s", typ.Value)
 	case errors.As(err, &typ):
 		e.Field = typ.Field
-		e.Message = fmt.Sprintf("field %q must be a %s, not a JSON %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		e.Message = fmt.Sprintf("field %q must be a %s, not a JSON %s", typ.Field, typ.Type.Kind(), typ.Value)
 	case errors.As(err, &tpe):
 		e.Field = "time"
 		e.Message = fmt.Sprintf("time %q is not an RFC 3339 time such as 2012-03-09T01:20:40Z", strings.Trim(tpe.Value, `"`))
+	case strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+		// time.Time refuses a JSON value that is not a string with an
+		// error of its own type.
+		e.Field = "time"
+		e.Message = "time must be an RFC 3339 string such as \"2012-03-09T01:20:40Z\""
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Message = "malformed JSON: the body ends in the middle of a value"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -119,11 +129,4 @@ func jsonError(err error, index int) error {
 		e.Message = fmt.Sprintf("malformed JSON: %v", err)
 	}
 	return e
-}
-
-func jsonKind(k string) string {
-	if k == "struct" {
-		return "time (RFC 3339 string)"
-	}
-	return k
 }

@@ -24,7 +24,7 @@ func newMetrics(s *Server) *metrics {
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ipsmdr_events_rejected_total",
-			Help: "Call events refused, by reason (invalid, conflict, too_large, malformed, unauthorized, unavailable).",
+			Help: "Call events refused, by reason (invalid, conflict, too_large, malformed, unauthorized, unavailable): the events of the request where its body could be read, else one per request.",
 		}, []string{"reason"}),
 		written: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ipsmdr_records_written_total",

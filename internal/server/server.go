@@ -284,15 +284,20 @@ func (s *Server) expireLoop() {
 func (s *Server) expire(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	recs, n := s.engine.Expire(now)
+	recs, n := s.engine.PrepareExpire(now)
 	if n == 0 {
+		s.engine.Commit()
 		return
 	}
+	if _, err := s.write(recs, now); err != nil {
+		// The calls stay open; the next tick tries again.
+		s.engine.Rollback()
+		s.log.Error("calls past the call timeout not closed: their records could not be stored", "calls", n, "err", err)
+		return
+	}
+	s.engine.Commit()
 	s.metrics.timedOut.Add(float64(n))
 	s.log.Warn("calls closed after the call timeout", "calls", n, "call_timeout", time.Duration(s.cfg.CallTimeout))
-	if _, err := s.write(recs, now); err != nil {
-		s.log.Error("records of timed-out calls not written", "err", err)
-	}
 }
 
 // logRecovery reports what the journal found at start-up.
