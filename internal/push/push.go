@@ -1,19 +1,26 @@
 // Package push is the push mode of the IP SMDR server: it connects out to a
-// remote application and sends it the records, reconnecting with capped
-// exponential backoff while the remote is down.
+// remote application (a receiver) and sends it the records, reconnecting
+// with capped exponential backoff while the receiver is down.
 //
-// Each target follows the journal from its own cursor, the sequence number of
-// the last record it wrote completely. After a reconnect it resumes from the
-// record after the cursor, so a receiver that was down gets what was written
-// meanwhile, as far as the journal keeps it; what the journal no longer had
-// is counted as skipped.
+// Each target follows the journal from a durable cursor: the sequence
+// number of the last record that the receiver's kernel has acknowledged at
+// the TCP level. On Linux the acknowledged byte count comes from the
+// socket's send queue (SIOCOUTQ) and is mapped to the last record that ends
+// within it; on other systems a documented window of records before the
+// last one written counts as unacknowledged. After a reconnect, or after a
+// restart of the server when Config.CursorFile is set, sending resumes with
+// the record after the cursor: order is kept, and the only duplicates are
+// records that were in flight. The journal keeps what a target still needs
+// (Journal.Hold); records it no longer had are counted as skipped.
+//
+// docs/push.md describes the resume rules, the timeouts and what a crash of
+// the server or of a receiver can cost.
 package push
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -24,16 +31,46 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/journal"
 )
 
-// Config is what one push target needs.
+// Config is what one push target needs. The zero value of each field but
+// Address and Journal is a usable default.
 type Config struct {
-	Address      string // host:port of the remote application
-	Journal      *journal.Journal
-	After        uint64        // start with the record after this sequence number
-	RetryMin     time.Duration // first reconnect delay; 0 = 100ms
-	RetryMax     time.Duration // backoff cap; 0 = 1s
-	DialTimeout  time.Duration // 0 = 5s
-	WriteTimeout time.Duration // a remote that accepts no bytes for this long is dropped; 0 = 30s
-	Logger       *slog.Logger
+	Address string // host:port of the remote application
+	// Journal is what the target sends; close the target before it.
+	Journal *journal.Journal
+
+	// After is where a target without a saved cursor starts: with the
+	// record after this sequence number.
+	After uint64
+
+	// CursorFile keeps the cursor across restarts of the server; "" keeps
+	// it in memory only. At Start a cursor found in the file wins over
+	// After.
+	CursorFile string
+	// CursorSync is how often at most a changed cursor is saved; 0 means
+	// 200ms. It is also saved on Close.
+	CursorSync time.Duration
+
+	// ResendWindow is how many records before the cursor are sent again
+	// when acknowledgements cannot be trusted to mean "received": on
+	// systems without SIOCOUTQ, the records before the last one written;
+	// on Linux, after a connection ended abnormally (reset, timeout), the
+	// records the receiver's kernel acknowledged on that connection, up to
+	// this many, since an application that dies loses what its kernel
+	// acknowledged but it had not read yet. 0 means 1000; below 0 means
+	// none.
+	ResendWindow int
+
+	RetryMin    time.Duration // first reconnect delay; 0 = 100ms
+	RetryMax    time.Duration // backoff cap; 0 = 1s
+	DialTimeout time.Duration // 0 = 5s
+	// WriteTimeout bounds one write on the connection; 0 = 30s.
+	WriteTimeout time.Duration
+	// AckTimeout drops a connection on which sent data has stayed
+	// unacknowledged, with no progress, this long (TCP_USER_TIMEOUT on
+	// Linux, and a check of the send queue); 0 = 10s.
+	AckTimeout time.Duration
+
+	Logger *slog.Logger
 }
 
 // The states of a target.
@@ -46,25 +83,56 @@ const (
 
 // Status describes a target.
 type Status struct {
-	Address    string    `json:"address"`
-	State      string    `json:"state"`
-	Since      time.Time `json:"since"` // when it entered State
-	Cursor     uint64    `json:"cursor"`
-	Lag        uint64    `json:"lag_records"`
-	Records    uint64    `json:"records_sent"`
-	Reconnects uint64    `json:"reconnects"`
-	Skipped    uint64    `json:"records_skipped"`
-	LastError  string    `json:"last_error,omitempty"`
+	Address string    `json:"address"`
+	State   string    `json:"state"`
+	Since   time.Time `json:"since"` // when it entered State
+	// Cursor is the last record the receiver has acknowledged; sending
+	// resumes after it.
+	Cursor      uint64 `json:"cursor"`
+	CursorSaved uint64 `json:"cursor_saved"` // the cursor as last saved to CursorFile
+	SentSeq     uint64 `json:"sent_seq"`     // the last record written on the connection
+	Lag         uint64 `json:"lag_records"`  // journal.Last() - Cursor
+	// LagSeconds is the age of the oldest record not yet acknowledged,
+	// from the time the server accepted it; 0 when caught up.
+	LagSeconds float64 `json:"lag_seconds"`
+	Records    uint64  `json:"records_sent"`   // records written, resends included
+	Resent     uint64  `json:"records_resent"` // records written more than once since Start
+	Reconnects uint64  `json:"reconnects"`
+	Skipped    uint64  `json:"records_skipped"` // records the journal no longer had
+	LastError  string  `json:"last_error,omitempty"`
 }
+
+// Defaults.
+const (
+	defaultResendWindow = 1000
+	defaultCursorSync   = 200 * time.Millisecond
+	defaultAckTimeout   = 10 * time.Second
+
+	// stableAfter is how long a connection must have lasted for the
+	// backoff to start again from RetryMin: a receiver that accepts and
+	// drops at once should not be dialled at full rate.
+	stableAfter = 10 * time.Second
+
+	// closeDrain is how long Close waits for the receiver to acknowledge
+	// what is in flight, so that the saved cursor is exact after a clean
+	// shutdown.
+	closeDrain = time.Second
+)
 
 // Target is a running push connection.
 type Target struct {
 	cfg    Config
 	log    *slog.Logger
+	hold   string // the name of the target's place in the journal
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   chan struct{} // closed when run and the saver have ended
+	close  sync.Once
 
-	cursor, records, reconnects, skipped atomic.Uint64
+	cursor, sentSeq, saved             atomic.Uint64
+	records, resent, reconnects, skips atomic.Uint64
+	// high is the highest record ever written since Start; records at or
+	// below it are resends. Only run touches it.
+	high uint64
 
 	mu        sync.Mutex
 	state     string
@@ -73,8 +141,39 @@ type Target struct {
 	conn      net.Conn
 }
 
-// Start starts a target; Close stops it.
+// Start starts a target; Close stops it. The resume point is the cursor in
+// Config.CursorFile if there is one, else Config.After; it is saved at
+// once, so that a crash before the first save does not skip the records
+// appended meanwhile.
 func Start(cfg Config) *Target {
+	cfg = withDefaults(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &Target{
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "push", "target", cfg.Address),
+		hold:   "push " + cfg.Address,
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}
+	start := t.loadCursor()
+	t.cursor.Store(start)
+	t.sentSeq.Store(start)
+	cfg.Journal.Hold(t.hold, t.holdPoint(start))
+	if cfg.CursorFile != "" {
+		if err := t.saveCursor(start); err != nil {
+			t.log.Error("cannot save the push cursor", "file", cfg.CursorFile, "err", err)
+		}
+	}
+	t.setState(StateConnecting, "")
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); t.run(ctx) }()
+	go func() { defer wg.Done(); t.saveLoop(ctx) }()
+	go func() { wg.Wait(); close(t.done) }()
+	return t
+}
+
+func withDefaults(cfg Config) Config {
 	if cfg.RetryMin <= 0 {
 		cfg.RetryMin = 100 * time.Millisecond
 	}
@@ -87,55 +186,90 @@ func Start(cfg Config) *Target {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = defaultAckTimeout
+	}
+	if cfg.CursorSync <= 0 {
+		cfg.CursorSync = defaultCursorSync
+	}
+	switch {
+	case cfg.ResendWindow == 0:
+		cfg.ResendWindow = defaultResendWindow
+	case cfg.ResendWindow < 0:
+		cfg.ResendWindow = 0
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t := &Target{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "push", "target", cfg.Address),
-		cancel: cancel,
-		done:   make(chan struct{}),
-	}
-	t.cursor.Store(cfg.After)
-	t.setState(StateConnecting, "")
-	go t.run(ctx)
-	return t
+	return cfg
 }
 
-// Close stops the target and waits for it.
+// Close stops the target, waits for it and saves the cursor. It keeps the
+// target's place in the journal, since the target comes back when the
+// server starts again; Remove gives it up.
 func (t *Target) Close() error {
-	t.cancel()
-	t.mu.Lock()
-	if t.conn != nil {
-		t.conn.Close()
-	}
-	t.mu.Unlock()
-	<-t.done
-	return nil
+	var err error
+	t.close.Do(func() {
+		t.cancel()
+		t.mu.Lock()
+		if t.conn != nil {
+			// A write blocked on a full send queue returns at once; the
+			// session then waits a little for acknowledgements and
+			// closes the connection itself.
+			t.conn.SetWriteDeadline(time.Unix(1, 0))
+		}
+		t.mu.Unlock()
+		<-t.done
+		if t.cfg.CursorFile != "" {
+			if c := t.cursor.Load(); c != t.saved.Load() {
+				err = t.saveCursor(c)
+			}
+		}
+	})
+	return err
+}
+
+// Remove stops the target for good: it closes it, gives up its place in
+// the journal so that retention may remove what it had not received, and
+// deletes its cursor file. A target added again later starts from
+// Config.After.
+func (t *Target) Remove() error {
+	err := t.Close()
+	t.cfg.Journal.Release(t.hold)
+	return errors.Join(err, t.removeCursor())
 }
 
 // Status describes the target now.
 func (t *Target) Status() Status {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	cur := t.cursor.Load()
-	last := t.cfg.Journal.Last()
-	var lag uint64
-	if last > cur {
-		lag = last - cur
+	st := Status{
+		Address:   t.cfg.Address,
+		State:     t.state,
+		Since:     t.since,
+		LastError: t.lastError,
 	}
-	return Status{
-		Address:    t.cfg.Address,
-		State:      t.state,
-		Since:      t.since,
-		Cursor:     cur,
-		Lag:        lag,
-		Records:    t.records.Load(),
-		Reconnects: t.reconnects.Load(),
-		Skipped:    t.skipped.Load(),
-		LastError:  t.lastError,
+	t.mu.Unlock()
+	st.Cursor = t.cursor.Load()
+	st.CursorSaved = t.saved.Load()
+	st.SentSeq = t.sentSeq.Load()
+	st.Records = t.records.Load()
+	st.Resent = t.resent.Load()
+	st.Reconnects = t.reconnects.Load()
+	st.Skipped = t.skips.Load()
+	j := t.cfg.Journal
+	if last := j.Last(); last > st.Cursor {
+		st.Lag = last - st.Cursor
+		// The oldest unacknowledged record is the one after the cursor,
+		// or the oldest kept if the journal no longer has that one.
+		e, err := j.ReadAfter(st.Cursor, nil, 1)
+		if errors.Is(err, journal.ErrBehind) {
+			e, err = j.ReadAfter(j.Oldest()-1, nil, 1)
+		}
+		if err == nil && len(e) > 0 {
+			st.LagSeconds = max(time.Since(e[0].Time).Seconds(), 0)
+		}
 	}
+	return st
 }
 
 func (t *Target) setState(state, lastErr string) {
@@ -150,11 +284,34 @@ func (t *Target) setState(state, lastErr string) {
 	}
 }
 
+// holdPoint is where the journal must keep records from for a target
+// whose cursor is c: a resend after an abnormal end may step back up to
+// ResendWindow records.
+func (t *Target) holdPoint(c uint64) uint64 {
+	if !exactAcks {
+		return c // the cursor itself already lies a window back
+	}
+	return c - min(c, uint64(t.cfg.ResendWindow))
+}
+
+// advance moves the cursor to c and the journal's hold with it.
+func (t *Target) advance(c uint64) {
+	if t.cursor.Swap(c) != c {
+		t.cfg.Journal.Hold(t.hold, t.holdPoint(c))
+	}
+}
+
 func (t *Target) run(ctx context.Context) {
-	defer close(t.done)
 	defer t.setState(StateStopped, "")
 	delay := t.cfg.RetryMin
-	dialer := net.Dialer{Timeout: t.cfg.DialTimeout, KeepAlive: 15 * time.Second}
+	dialer := net.Dialer{
+		Timeout: t.cfg.DialTimeout,
+		// Keepalive notices a receiver that vanished while nothing is
+		// in flight; TCP_USER_TIMEOUT (set by dialControl) cuts the
+		// probes short once AckTimeout has passed.
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3},
+		ControlContext:  dialControl(t.cfg.AckTimeout),
+	}
 	connectedOnce := false
 	for ctx.Err() == nil {
 		t.setState(StateConnecting, "")
@@ -175,84 +332,40 @@ func (t *Target) run(ctx context.Context) {
 			t.reconnects.Add(1)
 		}
 		connectedOnce = true
-		delay = t.cfg.RetryMin
 		t.mu.Lock()
 		t.conn = conn
 		t.mu.Unlock()
 		t.setState(StateConnected, "")
 		t.log.Info("connected", "resume_after", t.cursor.Load())
-		err = t.session(ctx, conn)
-		conn.Close()
+		began := time.Now()
+		err = t.serve(ctx, conn.(*net.TCPConn))
 		t.mu.Lock()
 		t.conn = nil
 		t.mu.Unlock()
 		if ctx.Err() != nil {
 			return
 		}
+		if time.Since(began) >= stableAfter {
+			delay = t.cfg.RetryMin
+		}
 		t.setState(StateWaiting, err.Error())
-		t.log.Warn("connection lost", "err", err, "retry_in", delay)
+		t.log.Warn("connection lost", "err", err, "resume_after", t.cursor.Load(), "retry_in", delay)
 		if !sleep(ctx, jitter(delay)) {
 			return
 		}
+		delay = min(2*delay, t.cfg.RetryMax)
 	}
 }
 
-// batchSize is how many records a target writes at once at most.
-const batchSize = 64
-
-// session sends records on conn until an error, the remote closing, or ctx.
-func (t *Target) session(ctx context.Context, conn net.Conn) error {
-	gone := make(chan struct{})
-	go func() {
-		// The remote has nothing to say; EOF or an error means it has gone.
-		io.Copy(io.Discard, conn)
-		close(gone)
-	}()
-	defer func() {
+// serve runs one session on conn and sets the cursor to where the next
+// one resumes.
+func (t *Target) serve(ctx context.Context, conn *net.TCPConn) error {
+	s, err := newSession(t, conn)
+	if err != nil {
 		conn.Close()
-		<-gone
-	}()
-	j := t.cfg.Journal
-	buf := make([]journal.Entry, 0, batchSize)
-	bufs := make(net.Buffers, 0, batchSize)
-	for {
-		changed := j.Changed()
-		cur := t.cursor.Load()
-		var err error
-		buf, err = j.ReadAfter(cur, buf[:0], batchSize)
-		if errors.Is(err, journal.ErrBehind) {
-			oldest := j.Oldest()
-			n := oldest - 1 - cur
-			t.skipped.Add(n)
-			t.cursor.Store(oldest - 1)
-			t.log.Error("records skipped: the remote was behind the records kept", "skipped", n, "resume_at", oldest)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if len(buf) == 0 {
-			select {
-			case <-changed:
-				continue
-			case <-gone:
-				return errors.New("closed by the remote")
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		bufs = bufs[:0]
-		for _, e := range buf {
-			bufs = append(bufs, e.Line)
-		}
-		conn.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
-		wb := bufs
-		if _, err := wb.WriteTo(conn); err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		t.cursor.Store(buf[len(buf)-1].Seq)
-		t.records.Add(uint64(len(buf)))
+		return fmt.Errorf("connection setup: %w", err)
 	}
+	return s.run(ctx)
 }
 
 // jitter spreads d over [d/2, d) so that many servers restarted together do

@@ -139,13 +139,18 @@ func (s *Server) startDelivery(log *slog.Logger) error {
 	}
 	s.local = local
 	for _, addr := range s.cfg.PushAddresses() {
+		// A target seen for the first time starts with the records written
+		// from now on, as the original did; after that it resumes from its
+		// cursor file, across reconnects and restarts.
 		s.pushes = append(s.pushes, push.Start(push.Config{
-			Address:  addr,
-			Journal:  s.journal,
-			After:    s.journal.Last(),
-			RetryMin: time.Duration(s.cfg.Push.RetryMin),
-			RetryMax: time.Duration(s.cfg.Push.RetryMax),
-			Logger:   log,
+			Address:    addr,
+			Journal:    s.journal,
+			After:      s.journal.Last(),
+			CursorFile: filepath.Join(s.cfg.Journal.Dir, push.CursorFileName(addr)),
+			RetryMin:   time.Duration(s.cfg.Push.RetryMin),
+			RetryMax:   time.Duration(s.cfg.Push.RetryMax),
+			AckTimeout: time.Duration(s.cfg.Push.AckTimeout),
+			Logger:     log,
 		}))
 	}
 	return nil
