@@ -13,7 +13,7 @@ import (
 //
 // The digits are read by hand: time.Parse would cost more than the rest of
 // the line together.
-func (p *Parsed) decode(cols *[13]int, tolerant, plain bool, pad byte, loc *time.Location) error {
+func (p *Parsed) decode(cols *[13]int, tolerant, plain bool, pad byte, loc *time.Location, clock Clock) error {
 	f := &p.Fields
 
 	year, month, day, err := readDate(f[fDate])
@@ -46,14 +46,12 @@ func (p *Parsed) decode(cols *[13]int, tolerant, plain bool, pad byte, loc *time
 	}
 
 	id := f[fCallID]
-	if len(id) != CallIDLength {
-		return fieldErr(fCallID, cols[fCallID], "%q is %d characters, want %d digits", id, len(id), CallIDLength)
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return fieldErr(fCallID, cols[fCallID], "%q is not %d digits (%q at column %d)",
-				id, CallIDLength, id[i], cols[fCallID]+i)
+	if bad, ok := checkCallID(id); !ok {
+		if bad < 0 {
+			return fieldErr(fCallID, cols[fCallID], "%q is %d characters, want %d digits", id, len(id), CallIDLength)
 		}
+		return fieldErr(fCallID, cols[fCallID], "%q is not %d digits (%q at column %d)",
+			id, CallIDLength, id[bad], cols[fCallID]+bad)
 	}
 	p.CallID = id
 
@@ -81,8 +79,14 @@ func (p *Parsed) decode(cols *[13]int, tolerant, plain bool, pad byte, loc *time
 		return err
 	}
 
-	if hour <= 12 {
-		hour = p.resolveHour(year, month, day, hour, minute, second)
+	switch clock {
+	case Clock24:
+	case Clock12:
+		hour = p.resolveHour12(year, month, day, hour, minute, second)
+	default:
+		if hour <= 12 {
+			hour = p.resolveHour(year, month, day, hour, minute, second)
+		}
 	}
 	p.Time = time.Date(year, time.Month(month), day, hour, minute, second, 0, loc)
 	return nil
@@ -169,18 +173,49 @@ func (p *Parsed) event(col int) error {
 }
 
 // resolveHour returns the hour of a time whose printed hour is 12 or less,
-// which may have come from a 12-hour clock (ip-smdr.md §2.3). The original
-// printed 00:46:59 as 12:46:59 and kept the date, so the candidates are the
-// hour as read and the hour 12 away on the same date; the one that is not
-// before the call's start (from the Call ID) and is closest to it wins.
-// When neither is, or the Call ID holds no valid start, the hour stays as
-// read: the record cannot be placed and a guess would be worse.
+// which may have come from a 12-hour clock (ip-smdr.md §2.3), for ClockAuto.
+// The original printed 00:46:59 as 12:46:59 and kept the date, so the
+// candidates are the hour as read and the hour 12 away on the same date; the
+// one that is not before the call's start (from the Call ID) and is closest
+// to it wins, with a warning when it is not the hour as read. When neither
+// is, or the Call ID holds no valid start, the hour stays as read: the record
+// cannot be placed and a guess would be worse.
 func (p *Parsed) resolveHour(year, month, day, hour, minute, second int) int {
+	best, ok := p.placeHour(year, month, day, hour, minute, second)
+	if !ok || best == hour {
+		return hour
+	}
+	p.warnf("time %s read as %02d:%02d:%02d (12-hour clock, resolved from the Call ID)",
+		p.Fields[fTime], best, minute, second)
+	return best
+}
+
+// resolveHour12 returns the hour of a time printed on a 12-hour clock without
+// AM/PM, for Clock12: the hour placed from the Call ID as by resolveHour,
+// without a warning since the clock is known; when it cannot be placed, hour
+// 12 is 00 and the others are as read. An hour past 12 is read as printed,
+// with a warning.
+func (p *Parsed) resolveHour12(year, month, day, hour, minute, second int) int {
+	if hour > 12 {
+		p.warnf("time %s is past 12 on a 12-hour clock: read as printed", p.Fields[fTime])
+		return hour
+	}
+	if best, ok := p.placeHour(year, month, day, hour, minute, second); ok {
+		return best
+	}
+	return hour % 12
+}
+
+// placeHour returns, of hour%12 and hour%12+12 on the record's date, the one
+// that is not before the call's start (from the Call ID) and is closest to
+// it; ok is false when neither is. A Call ID that holds no valid start adds
+// a warning and gives false.
+func (p *Parsed) placeHour(year, month, day, hour, minute, second int) (best int, ok bool) {
 	start, ok := callIDStartKey(p.CallID)
 	if !ok {
 		p.warnf("Call ID %s does not begin with a valid date and time: time %s not checked against it",
 			p.CallID, p.Fields[fTime])
-		return hour
+		return 0, false
 	}
 	date := daysFromCivil(year, month, day) * 86400
 	rest := minute*60 + second
@@ -191,24 +226,16 @@ func (p *Parsed) resolveHour(year, month, day, hour, minute, second int) int {
 			best, bestKey = h, k
 		}
 	}
-	if best < 0 || best == hour {
-		return hour
-	}
-	p.warnf("time %s read as %02d:%02d:%02d (12-hour clock, resolved from the Call ID)",
-		p.Fields[fTime], best, minute, second)
-	return best
+	return best, best >= 0
 }
 
 // callIDStartKey returns the call's start encoded in a Call ID as seconds
-// since a fixed civil epoch, comparable with the keys resolveHour builds; ok
+// since a fixed civil epoch, comparable with the keys placeHour builds; ok
 // is false when the first 14 digits are not a valid date and time. Wall
 // clocks are compared, not instants: both sides are in the same zone.
 func callIDStartKey(id string) (key int, ok bool) {
-	year := digits(id[0:4])
-	month, day := digits(id[4:6]), digits(id[6:8])
-	hour, minute, second := digits(id[8:10]), digits(id[10:12]), digits(id[12:14])
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
-		hour > 23 || minute > 59 || second > 59 {
+	year, month, day, hour, minute, second, ok := readCallIDStart(id)
+	if !ok {
 		return 0, false
 	}
 	return daysFromCivil(year, month, day)*86400 + hour*3600 + minute*60 + second, true

@@ -14,6 +14,52 @@ type ParseOptions struct {
 	// Location is the zone of the date, the time and the Call ID; nil means
 	// UTC.
 	Location *time.Location
+	// Clock is the clock the source prints the time on; the zero value,
+	// ClockAuto, suits a source of unknown form.
+	Clock Clock
+}
+
+// Clock says how Parse reads the hour of the Time field (ip-smdr.md §2.3).
+type Clock uint8
+
+const (
+	// ClockAuto reads a source that may print either clock: a time whose
+	// hour is 12 or less is placed against the call's start from its Call
+	// ID, as Parse describes. It misreads a 24-hour time at 12:xx on a later
+	// day than the call's start (a call of 24 hours, cleared by the server's
+	// timeout) as 00:xx; give the clock when it is known.
+	ClockAuto Clock = iota
+	// Clock24 reads the time as printed, with no guessing: ipsmdr's default.
+	Clock24
+	// Clock12 reads every time on a 12-hour clock without AM/PM, as the
+	// original server printed it: hour 12 stands for 00, and of hour h and
+	// h+12 the one placed as Parse describes wins. When neither is on or
+	// after the call's start, or the Call ID holds no valid start, hour 12
+	// is read as 00 and the others as printed (morning). An hour past 12,
+	// which a 12-hour clock does not print, is read as printed, with a
+	// warning.
+	Clock12
+)
+
+// clockNames are the names ParseClock reads and String returns, by Clock.
+var clockNames = [...]string{ClockAuto: "auto", Clock24: "24h", Clock12: "12h"}
+
+// String returns "auto", "24h" or "12h".
+func (c Clock) String() string {
+	if int(c) < len(clockNames) {
+		return clockNames[c]
+	}
+	return fmt.Sprintf("Clock(%d)", uint8(c))
+}
+
+// ParseClock reads a Clock by its name: "auto", "24h" or "12h".
+func ParseClock(s string) (Clock, error) {
+	for c, name := range clockNames {
+		if s == name {
+			return Clock(c), nil
+		}
+	}
+	return ClockAuto, fmt.Errorf("clock %q is not allowed: want auto, 24h or 12h", s)
 }
 
 // Parsed is one line read by Parse: the record, and what the line said.
@@ -73,11 +119,13 @@ var pipeOffsets = [8]int{20, 24, 89, 104, 122, 133, 148, 161}
 // 12-field form without the DDI name; Parsed.Warnings says so. Text that is
 // not printable ASCII is cleaned as by Clean, with a warning.
 //
-// A time whose hour is 12 or less may have been printed on a 12-hour clock;
-// of the time as read and the same time 12 hours earlier or later on the same
-// date, Parse picks the one that is not before the call's start (from its
-// Call ID) and is closest to it, with a warning when that is not the time as
-// read.
+// How the time is read depends on opts.Clock. With ClockAuto, a time whose
+// hour is 12 or less may have been printed on a 12-hour clock; of the time as
+// read and the same time 12 hours earlier or later on the same date, Parse
+// picks the one that is not before the call's start (from its Call ID) and is
+// closest to it, with a warning when that is not the time as read. Clock12
+// makes that choice for every time, without the warning (hour 12 is 00 or
+// 12); Clock24 reads the time as printed.
 //
 // Any other departure from the layout is a *ParseError that names the
 // column, the field and what was expected.
@@ -124,7 +172,7 @@ func Parse(line string, opts ParseOptions) (p Parsed, err error) {
 		}
 		tolerant = true
 	}
-	if err := p.decode(&cols, tolerant, plain, pad, loc); err != nil {
+	if err := p.decode(&cols, tolerant, plain, pad, loc, opts.Clock); err != nil {
 		return Parsed{}, err
 	}
 	return p, nil

@@ -203,6 +203,119 @@ func TestParse12HourClock(t *testing.T) {
 	}
 }
 
+// TestParseClock checks ParseOptions.Clock: ClockAuto guesses by §2.3,
+// Clock24 reads the time as printed, Clock12 always reads a 12-hour clock.
+func TestParseClock(t *testing.T) {
+	_, lines := MustReadGolden(t)
+	const (
+		none    = ""
+		guessed = "(12-hour clock, resolved from the Call ID)"
+		past    = "past 12 on a 12-hour clock"
+		bad     = "does not begin with a valid date"
+	)
+	type read struct{ time, warn string }
+	for _, tt := range []struct {
+		name, start, printed string // Call ID's yyyyMMddHHmmss; date and time as printed
+		auto, h24, h12       read
+	}{
+		{"the manual's outbound line", "20120309004659", "2012-03-09 12:46:59",
+			read{"2012-03-09 00:46:59", guessed}, read{"2012-03-09 12:46:59", none}, read{"2012-03-09 00:46:59", none}},
+		{"the manual's outbound line on a 24-hour clock", "20120309004659", "2012-03-09 00:46:59",
+			read{"2012-03-09 00:46:59", none}, read{"2012-03-09 00:46:59", none}, read{"2012-03-09 00:46:59", none}},
+		// Cleared by the 24-hour timeout: only the known clock reads it.
+		{"24-hour call at 12:30, 24-hour clock", "20240101123000", "2024-01-02 12:30:05",
+			read{"2024-01-02 00:30:05", guessed}, read{"2024-01-02 12:30:05", none}, read{"2024-01-02 00:30:05", none}},
+		{"24-hour call at 00:30", "20240101003000", "2024-01-02 00:30:05",
+			read{"2024-01-02 00:30:05", none}, read{"2024-01-02 00:30:05", none}, read{"2024-01-02 00:30:05", none}},
+		{"14-hour call, 24-hour clock", "20240101230000", "2024-01-02 13:00:00",
+			read{"2024-01-02 13:00:00", none}, read{"2024-01-02 13:00:00", none}, read{"2024-01-02 13:00:00", past}},
+		{"1 pm printed as 01", "20120309130000", "2012-03-09 01:00:05",
+			read{"2012-03-09 13:00:05", guessed}, read{"2012-03-09 01:00:05", none}, read{"2012-03-09 13:00:05", none}},
+		{"noon is noon when the call began at noon", "20120309120000", "2012-03-09 12:00:05",
+			read{"2012-03-09 12:00:05", none}, read{"2012-03-09 12:00:05", none}, read{"2012-03-09 12:00:05", none}},
+		{"past midnight", "20120308230000", "2012-03-09 12:10:00",
+			read{"2012-03-09 00:10:00", guessed}, read{"2012-03-09 12:10:00", none}, read{"2012-03-09 00:10:00", none}},
+		{"before the start: unplaced", "20120309200000", "2012-03-09 12:00:00",
+			read{"2012-03-09 12:00:00", none}, read{"2012-03-09 12:00:00", none}, read{"2012-03-09 00:00:00", none}},
+		{"no valid start", "99999999999999", "2012-03-09 12:20:40",
+			read{"2012-03-09 12:20:40", bad}, read{"2012-03-09 12:20:40", none}, read{"2012-03-09 00:20:40", bad}},
+	} {
+		line := tt.printed + lines[0][19:26] + tt.start + lines[0][40:]
+		for _, c := range []struct {
+			clock smdr.Clock
+			want  read
+		}{{smdr.ClockAuto, tt.auto}, {smdr.Clock24, tt.h24}, {smdr.Clock12, tt.h12}} {
+			p := MustParse(t, line, smdr.ParseOptions{Clock: c.clock})
+			if got := p.Time.Format(time.DateTime); got != c.want.time {
+				t.Errorf("%s, clock %v: read as %s, want %s", tt.name, c.clock, got, c.want.time)
+			}
+			if c.want.warn == none && len(p.Warnings) != 0 ||
+				c.want.warn != none && (len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], c.want.warn)) {
+				t.Errorf("%s, clock %v: warnings %q, want %q", tt.name, c.clock, p.Warnings, c.want.warn)
+			}
+		}
+	}
+	// The manual's outbound line itself, as the golden file has it.
+	for clock, want := range map[smdr.Clock]string{smdr.ClockAuto: "00:46:59", smdr.Clock24: "12:46:59", smdr.Clock12: "00:46:59"} {
+		if got := MustParse(t, lines[4], smdr.ParseOptions{Clock: clock}).Time.Format(time.TimeOnly); got != want {
+			t.Errorf("golden line 5, clock %v: read as %s, want %s", clock, got, want)
+		}
+	}
+}
+
+func TestParseClockNames(t *testing.T) {
+	for _, c := range []smdr.Clock{smdr.ClockAuto, smdr.Clock24, smdr.Clock12} {
+		got, err := smdr.ParseClock(c.String())
+		if err != nil || got != c {
+			t.Errorf("ParseClock(%q) = %v, %v; want %v", c.String(), got, err, c)
+		}
+	}
+	if smdr.ClockAuto.String() != "auto" || smdr.Clock24.String() != "24h" || smdr.Clock12.String() != "12h" {
+		t.Errorf("names %q %q %q", smdr.ClockAuto, smdr.Clock24, smdr.Clock12)
+	}
+	for _, s := range []string{"", "24", "12", "24H", "AM/PM", "automatic"} {
+		if _, err := smdr.ParseClock(s); err == nil || !strings.Contains(err.Error(), "want auto, 24h or 12h") {
+			t.Errorf("ParseClock(%q): error %v, want one naming auto, 24h and 12h", s, err)
+		}
+	}
+}
+
+// TestCallIDStart checks the start read from a Call ID and the errors.
+func TestCallIDStart(t *testing.T) {
+	loc := time.FixedZone("UTC+1", 3600)
+	got, err := smdr.CallIDStart("2012030900465982190047", loc)
+	if want := time.Date(2012, 3, 9, 0, 46, 59, 0, loc); err != nil || !got.Equal(want) || got.Location() != loc {
+		t.Errorf("CallIDStart = %v, %v; want %v", got, err, want)
+	}
+	if got, err := smdr.CallIDStart("2012022923595982190047", time.UTC); err != nil || got.Format(time.DateTime) != "2012-02-29 23:59:59" {
+		t.Errorf("leap day: %v, %v", got, err)
+	}
+	for _, tt := range []struct{ id, want string }{
+		{"201203090046598219004", "has 21 characters, want 22 digits"},
+		{"2012O30900465982190047", `has 'O' at position 5, want digits only`},
+		{"2011022900465982190047", "first 14 digits 20110229004659 are not a date and time"},
+		{"2012030924000082190047", "are not a date and time"},
+		{"2012130900465982190047", "are not a date and time"},
+	} {
+		if _, err := smdr.CallIDStart(tt.id, time.UTC); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CallIDStart(%q): error %v, want %q", tt.id, err, tt.want)
+		}
+	}
+}
+
+func TestParseDirection(t *testing.T) {
+	for s, want := range map[string]smdr.Direction{"in": smdr.Inbound, " IN ": smdr.Inbound, "Out": smdr.Outbound, "OUT": smdr.Outbound} {
+		if got, ok := smdr.ParseDirection(s); !ok || got != want {
+			t.Errorf("ParseDirection(%q) = %q, %v; want %q", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "internal", "inbound", "\u0131n"} { // dotless i is not folded to i
+		if got, ok := smdr.ParseDirection(s); ok {
+			t.Errorf("ParseDirection(%q) = %q, want none", s, got)
+		}
+	}
+}
+
 // TestParseBadCallIDStart checks that a Call ID whose first digits are no
 // date leaves the time as read, with a warning.
 func TestParseBadCallIDStart(t *testing.T) {

@@ -50,11 +50,12 @@ func genText(rng *rand.Rand, max int, pad byte) string {
 }
 
 // genRecord returns a random valid record: a call that started at a whole
-// second between 1970 and 2099 and an event less than 12 hours later, which
-// is what lets a 12-hour time be placed.
-func genRecord(rng *rand.Rand, pad byte) smdr.Record {
+// second between 1970 and 2099 and an event less than within later. Under
+// 12 hours is what lets ClockAuto place a time that may be on a 12-hour
+// clock; up to 48 hours covers calls cleared by the server's 24-hour timeout.
+func genRecord(rng *rand.Rand, pad byte, within time.Duration) smdr.Record {
 	start := time.Unix(rng.Int64N(4102444800), 0).UTC()
-	at := start.Add(time.Duration(rng.Int64N(12*3600)) * time.Second)
+	at := start.Add(time.Duration(rng.Int64N(int64(within/time.Second))) * time.Second)
 	id := start.Format("20060102150405") + fmt.Sprintf("%08d", rng.IntN(1e8))
 	dir := smdr.Inbound
 	if rng.IntN(2) == 0 {
@@ -77,7 +78,10 @@ func genRecord(rng *rand.Rand, pad byte) smdr.Record {
 }
 
 // TestRoundTrip checks Parse(Format(r)) == r for random valid records, on
-// both clocks and with every padding character.
+// both clocks and with every padding character. A record less than 12 hours
+// after its call's start round-trips with every ParseOptions.Clock that
+// suits its line; a later one exactly with Clock24, and with Clock12 as the
+// 12-hour reading places it (want12).
 func TestRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := 50000
@@ -87,21 +91,67 @@ func TestRoundTrip(t *testing.T) {
 	var buf []byte
 	for i := range n {
 		pad := paddings[rng.IntN(len(paddings))]
-		r := genRecord(rng, pad)
+		within := 12 * time.Hour
+		if rng.IntN(2) == 0 {
+			within = 48 * time.Hour
+		}
+		r := genRecord(rng, pad, within)
+		short := r.Time.Sub(mustCallIDStart(t, r.CallID)) < 12*time.Hour
 		f := smdr.Formatter{Padding: pad, Clock12: rng.IntN(2) == 0}
 		buf = f.Append(buf[:0], r)
 		checkWire(t, buf)
-		p, err := smdr.Parse(string(buf), smdr.ParseOptions{Padding: pad})
-		if err != nil {
-			t.Fatalf("case %d, %+v: Parse(%q): %v", i, f, buf, err)
+
+		clocks := []smdr.Clock{smdr.Clock24}
+		if f.Clock12 {
+			clocks = []smdr.Clock{smdr.Clock12}
 		}
-		if p.Record != r {
-			t.Fatalf("case %d, %+v: %q\n got %+v\nwant %+v", i, f, buf, p.Record, r)
+		if short {
+			clocks = append(clocks, smdr.ClockAuto)
 		}
-		if !f.Clock12 && len(p.Warnings) != 0 {
-			t.Fatalf("case %d: %q: warnings %q, want none", i, buf, p.Warnings)
+		for _, clock := range clocks {
+			p, err := smdr.Parse(string(buf), smdr.ParseOptions{Padding: pad, Clock: clock})
+			if err != nil {
+				t.Fatalf("case %d, %+v, clock %v: Parse(%q): %v", i, f, clock, buf, err)
+			}
+			want := r
+			if clock == smdr.Clock12 {
+				if want.Time = want12(t, r); short && !want.Time.Equal(r.Time) {
+					t.Fatalf("case %d: %+v: the 12-hour reading is %v, want the record's time", i, r, want.Time)
+				}
+			}
+			if p.Record != want {
+				t.Fatalf("case %d, %+v, clock %v: %q\n got %+v\nwant %+v", i, f, clock, buf, p.Record, want)
+			}
+			if (clock != smdr.ClockAuto || !f.Clock12) && len(p.Warnings) != 0 {
+				t.Fatalf("case %d, clock %v: %q: warnings %q, want none", i, clock, buf, p.Warnings)
+			}
 		}
 	}
+}
+
+// want12 returns the time a line of r printed on a 12-hour clock stands for
+// (ip-smdr.md §2.3), worked out with package time: of the hour h%12 and
+// h%12+12 on r's date, the first that is not before the call's start; h%12
+// when neither is.
+func want12(tb testing.TB, r smdr.Record) time.Time {
+	start := mustCallIDStart(tb, r.CallID)
+	y, m, d := r.Time.Date()
+	h, mi, s := r.Time.Clock()
+	am := time.Date(y, m, d, h%12, mi, s, 0, r.Time.Location())
+	if pm := am.Add(12 * time.Hour); am.Before(start) && !pm.Before(start) {
+		return pm
+	}
+	return am
+}
+
+// mustCallIDStart returns the start of a Call ID in UTC.
+func mustCallIDStart(tb testing.TB, id string) time.Time {
+	tb.Helper()
+	start, err := smdr.CallIDStart(id, time.UTC)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return start
 }
 
 // hostile returns a string made to break a line: pipes, line endings,
@@ -128,7 +178,7 @@ func TestHostileRecords(t *testing.T) {
 	var buf, again []byte
 	for i := range 20000 {
 		pad := paddings[rng.IntN(len(paddings))]
-		r := genRecord(rng, pad)
+		r := genRecord(rng, pad, 12*time.Hour)
 		r.Trunk, r.Extension, r.SourceExtension = hostile(rng), hostile(rng), hostile(rng)
 		r.Number, r.Name, r.DDI = hostile(rng), hostile(rng), hostile(rng)
 		r.DDIName, r.AccountCode = hostile(rng), hostile(rng)

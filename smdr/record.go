@@ -29,12 +29,15 @@ const (
 	Outbound Direction = "OUT"
 )
 
-// ParseDirection reads a direction in any case: "in", "IN", "out", "OUT".
+// ParseDirection reads a direction in any case, around spaces: "in", "IN",
+// "out", "OUT". Case is folded as by strings.EqualFold, as Parse reads the
+// Direction field.
 func ParseDirection(s string) (Direction, bool) {
-	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "IN":
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.EqualFold(s, "in"):
 		return Inbound, true
-	case "OUT":
+	case strings.EqualFold(s, "out"):
 		return Outbound, true
 	}
 	return "", false
@@ -103,22 +106,52 @@ func CallIDStart(id string, loc *time.Location) (time.Time, error) {
 	if err := ValidCallID(id); err != nil {
 		return time.Time{}, err
 	}
-	t, err := time.ParseInLocation("20060102150405", id[:14], loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("call ID %q: first 14 digits are not a date and time: %w", id, err)
+	year, month, day, hour, minute, second, ok := readCallIDStart(id)
+	if !ok {
+		return time.Time{}, fmt.Errorf("call ID %q: first 14 digits %s are not a date and time yyyyMMddHHmmss", id, id[:14])
 	}
-	return t, nil
+	return time.Date(year, time.Month(month), day, hour, minute, second, 0, loc), nil
 }
 
 // ValidCallID reports whether id is 22 digits.
 func ValidCallID(id string) error {
-	if len(id) != CallIDLength {
+	switch bad, ok := checkCallID(id); {
+	case ok:
+		return nil
+	case bad < 0:
 		return fmt.Errorf("call ID %q has %d characters, want %d digits", id, len(id), CallIDLength)
+	default:
+		return fmt.Errorf("call ID %q has %q at position %d, want digits only", id, id[bad], bad+1)
+	}
+}
+
+// checkCallID reports whether id is a Call ID: CallIDLength ASCII digits.
+// When it is not, bad is the 0-based index of its first non-digit, or -1
+// when its length is wrong (which is checked first). ValidCallID and Parse
+// both check through it and word the failure each their own way.
+func checkCallID(id string) (bad int, ok bool) {
+	if len(id) != CallIDLength {
+		return -1, false
 	}
 	for i := 0; i < len(id); i++ {
 		if id[i] < '0' || id[i] > '9' {
-			return fmt.Errorf("call ID %q has %q at position %d, want digits only", id, id[i], i+1)
+			return i, false
 		}
 	}
-	return nil
+	return 0, true
+}
+
+// readCallIDStart reads the call's start, yyyyMMddHHmmss on a 24-hour clock,
+// from the first 14 digits of id, which checkCallID has accepted; ok is false
+// when they are not a valid date and time. CallIDStart and Parse both read
+// it through here.
+func readCallIDStart(id string) (year, month, day, hour, minute, second int, ok bool) {
+	year = digits(id[0:4])
+	month, day = digits(id[4:6]), digits(id[6:8])
+	hour, minute, second = digits(id[8:10]), digits(id[10:12]), digits(id[12:14])
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		hour > 23 || minute > 59 || second > 59 {
+		return 0, 0, 0, 0, 0, 0, false
+	}
+	return year, month, day, hour, minute, second, true
 }

@@ -29,20 +29,23 @@ const (
 
 // recordFlags are the flags that say how to read records and print them.
 type recordFlags struct {
-	formats  []string
-	format   *string
-	padding  *string
-	timezone *string
+	formats    []string
+	format     *string
+	padding    *string
+	timezone   *string
+	timeFormat *string
 }
 
 // bindRecordFlags adds --format (one of formats, the first the default),
-// --padding-char and --timezone to fs.
+// --padding-char, --timezone and --time-format to fs.
 func bindRecordFlags(fs *flag.FlagSet, formats ...string) *recordFlags {
 	return &recordFlags{
 		formats:  formats,
 		format:   fs.String("format", formats[0], "output format: "+orList(formats)),
 		padding:  fs.String("padding-char", "0", "the item padding character the records use (the server's padding_char)"),
 		timezone: fs.String("timezone", "Local", "zone of the records' date and time: Local, UTC or an IANA name such as Europe/London"),
+		timeFormat: fs.String("time-format", smdr.ClockAuto.String(),
+			"the clock the source prints: auto, 24h or 12h; 24h for ipsmdr servers with the default setting, 12h for the original; auto guesses a time whose hour is 12 or less from the Call ID"),
 	}
 }
 
@@ -62,7 +65,11 @@ func (f *recordFlags) options() (smdr.ParseOptions, error) {
 	if err != nil {
 		return smdr.ParseOptions{}, usagef("--timezone %q is not allowed: want Local, UTC or an IANA name such as Europe/London", *f.timezone)
 	}
-	return smdr.ParseOptions{Padding: (*f.padding)[0], Location: loc}, nil
+	clock, err := smdr.ParseClock(*f.timeFormat)
+	if err != nil {
+		return smdr.ParseOptions{}, usagef("--time-format %q is not allowed: want auto, 24h (ipsmdr's default) or 12h (the original's clock)", *f.timeFormat)
+	}
+	return smdr.ParseOptions{Padding: (*f.padding)[0], Location: loc, Clock: clock}, nil
 }
 
 // orList returns "a, b or c".

@@ -14,7 +14,7 @@ import (
 const stdinName = "<stdin>"
 
 func runParse(ctx context.Context, io *stdio, args []string) error {
-	fs := newFlagSet(io, "parse", "parse [--format json|csv] [--padding-char C] [--timezone TZ] [FILE...]\n\n"+
+	fs := newFlagSet(io, "parse", "parse [--format json|csv] [--padding-char C] [--timezone TZ] [--time-format auto|24h|12h] [FILE...]\n\n"+
 		"Reads each FILE (standard input when there is none, or for \"-\") and prints\n"+
 		"its records. Lines that are not records are reported on stderr as\n"+
 		"FILE:LINE: column C (FIELD): REASON; the exit status is then 1.")

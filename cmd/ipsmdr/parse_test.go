@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
 // The helpers below are shared by the tests of parse, tail and receive.
@@ -354,6 +357,7 @@ func TestParseUsage(t *testing.T) {
 		{[]string{"parse", "--padding-char", "12"}, `--padding-char "12" is not allowed`},
 		{[]string{"parse", "--padding-char", "|"}, `--padding-char "|" is not allowed`},
 		{[]string{"parse", "--timezone", "Mars/Olympus"}, `--timezone "Mars/Olympus" is not allowed`},
+		{[]string{"parse", "--time-format", "24"}, `--time-format "24" is not allowed: want auto, 24h (ipsmdr's default) or 12h`},
 		{[]string{"parse", "--nope"}, "flag provided but not defined: -nope"},
 	} {
 		code, _, errs := runTool(t, "", tc.args...)
@@ -362,8 +366,74 @@ func TestParseUsage(t *testing.T) {
 		}
 	}
 	code, out, _ := runTool(t, "", "parse", "--help")
-	if code != 0 || !strings.Contains(out, "Usage: ipsmdr parse") {
+	if code != 0 || !strings.Contains(out, "Usage: ipsmdr parse") ||
+		!strings.Contains(out, "--time-format auto|24h|12h") || !strings.Contains(out, "the clock the source prints") {
 		t.Errorf("--help: exit %d, stdout %q", code, out)
+	}
+}
+
+// TestParseTimeFormat checks that --time-format reaches the parser: a
+// record of a call cleared after 24 hours, printed on a 24-hour clock at
+// 12:30, and the manual's outbound record, printed on a 12-hour clock.
+func TestParseTimeFormat(t *testing.T) {
+	lines := manualLines(t)
+	long := "2024-01-02 12:30:05" + lines[0][19:26] + "20240101123000" + lines[0][40:]
+	in := long + "\r\n" + lines[4] + "\r\n"
+	for _, tc := range []struct {
+		args       []string
+		long, out5 string // times read
+		warnings   int
+	}{
+		{nil, "2024-01-02T00:30:05Z", "2012-03-09T00:46:59Z", 2},
+		{[]string{"--time-format", "auto"}, "2024-01-02T00:30:05Z", "2012-03-09T00:46:59Z", 2},
+		{[]string{"--time-format", "24h"}, "2024-01-02T12:30:05Z", "2012-03-09T12:46:59Z", 0},
+		{[]string{"--time-format", "12h"}, "2024-01-02T00:30:05Z", "2012-03-09T00:46:59Z", 0},
+	} {
+		code, out, errs := runTool(t, in, append([]string{"parse", "--timezone", "UTC"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d; stderr:\n%s", tc.args, code, errs)
+		}
+		recs := decodeJSONLines(t, out)
+		if len(recs) != 2 || recs[0].Time != tc.long || recs[1].Time != tc.out5 ||
+			len(recs[0].Warnings)+len(recs[1].Warnings) != tc.warnings {
+			t.Errorf("%v: got %+v\nwant times %s, %s and %d warnings", tc.args, recs, tc.long, tc.out5, tc.warnings)
+		}
+	}
+}
+
+// TestRecordFlagsTimeFormat checks --time-format as tail, receive and parse
+// share it.
+func TestRecordFlagsTimeFormat(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want smdr.Clock
+	}{
+		{nil, smdr.ClockAuto},
+		{[]string{"--time-format", "auto"}, smdr.ClockAuto},
+		{[]string{"--time-format", "24h"}, smdr.Clock24},
+		{[]string{"--time-format=12h"}, smdr.Clock12},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		rf := bindRecordFlags(fs, formatJSON)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		opts, err := rf.options()
+		if err != nil || opts.Clock != tc.want {
+			t.Errorf("%v: clock %v, %v; want %v", tc.args, opts.Clock, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "24", "12H", "am/pm"} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		rf := bindRecordFlags(fs, formatJSON)
+		if err := fs.Parse([]string{"--time-format", bad}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := rf.options()
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "want auto, 24h (ipsmdr's default) or 12h") {
+			t.Errorf("--time-format %q: error %v, want a usage error naming auto, 24h and 12h", bad, err)
+		}
 	}
 }
 

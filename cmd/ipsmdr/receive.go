@@ -16,7 +16,7 @@ import (
 )
 
 func runReceive(ctx context.Context, io *stdio, args []string) error {
-	fs := newFlagSet(io, "receive", "receive --listen ADDR [--append FILE] [--format raw|json|table] [--padding-char C] [--timezone TZ] [--quiet]")
+	fs := newFlagSet(io, "receive", "receive --listen ADDR [--append FILE] [--format raw|json|table] [--padding-char C] [--timezone TZ] [--time-format auto|24h|12h] [--quiet]")
 	listen := fs.String("listen", "", "`ADDR` to accept the server's push connections on, e.g. 127.0.0.1:2008 or :2008 (required)")
 	appendTo := fs.String("append", "", "append every line received, with CR LF, to `FILE` (created if missing)")
 	rf := bindRecordFlags(fs, formatRaw, formatJSON, formatTable)
@@ -168,7 +168,7 @@ func (r *receiver) read(ctx context.Context, lines *lineReader, log *slog.Logger
 		switch {
 		case errors.As(err, &pe):
 			*bad++
-			log.Warn("bad line, not kept", "line_no", lines.n, "error", pe.Error())
+			logParseError(log, "bad line, not kept", lines.n, pe, "")
 			continue
 		case errors.Is(err, io.EOF):
 			return readEnd{text: "closed by the peer"}
@@ -185,12 +185,28 @@ func (r *receiver) read(ctx context.Context, lines *lineReader, log *slog.Logger
 		}
 		if perr != nil {
 			*bad++
-			// The text may hold numbers and names: only at debug level.
-			log.Warn("bad record", "line_no", lines.n, "error", perr.Error())
-			log.Debug("bad record text", "line_no", lines.n, "line", line)
+			logParseError(log, "bad record", lines.n, perr, line)
 			continue
 		}
 		*records++
+	}
+}
+
+// logParseError logs why line n is not a record. A parse error's reason
+// quotes the field's text, which may hold numbers and names: the warning
+// says only where the problem is (the column and the field), and the reason
+// and the line itself ("" when there is none) go to the debug level.
+func logParseError(log *slog.Logger, msg string, n int, err error, line string) {
+	var pe *smdr.ParseError
+	if errors.As(err, &pe) {
+		log.Warn(msg, "line_no", n, "column", pe.Column, "field", pe.Field)
+	} else {
+		log.Warn(msg, "line_no", n)
+	}
+	if line == "" {
+		log.Debug(msg, "line_no", n, "error", err.Error())
+	} else {
+		log.Debug(msg, "line_no", n, "error", err.Error(), "line", line)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func TestReceive(t *testing.T) {
 		`msg="connection opened" component=receive remote=` + a.LocalAddr().String(),
 		`msg="connection opened" component=receive remote=` + b.LocalAddr().String(),
 		`why="closed by the peer" records=10 bad=1`,
-		`msg="bad record" component=receive remote=` + a.LocalAddr().String() + ` line_no=11 error="column 21 (Direction): `,
+		`level=WARN msg="bad record" component=receive remote=` + a.LocalAddr().String() + ` line_no=11 column=21 field=Direction` + "\n",
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
@@ -228,10 +229,56 @@ func TestReceiveUsage(t *testing.T) {
 		{[]string{"receive", "--listen", "2008"}, `--listen "2008" is not HOST:PORT`},
 		{[]string{"receive", "--listen", "127.0.0.1:0", "--format", "csv"}, `--format "csv" is not allowed: want raw, json or table`},
 		{[]string{"receive", "--listen", "127.0.0.1:0", "--padding-char", "7"}, `--padding-char "7" is not allowed`},
+		{[]string{"receive", "--listen", "127.0.0.1:0", "--time-format", "12"}, `--time-format "12" is not allowed: want auto, 24h`},
 	} {
 		code, _, errs := runTool(t, "", tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// TestReceiveLogsNoFieldText checks that a bad line's warning names only the
+// column and the field, and that the reason, which quotes the field's text,
+// and the line are logged at debug level alone.
+func TestReceiveLogsNoFieldText(t *testing.T) {
+	lines := manualLines(t)
+	bad := strings.Replace(lines[0], "2012030901204052070264", "2012O30901204052070264", 1)
+	in := bad + "\r\n" + strings.Repeat("9", maxLineLength+1) + "\r\n" + lines[1] + "\r\n"
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var buf strings.Builder
+		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))
+		r := &receiver{log: log}
+		var records, nbad int
+		end := r.read(context.Background(), newLineReader(strings.NewReader(in)), log, &records, &nbad)
+		if end.err != nil || records != 1 || nbad != 2 {
+			t.Fatalf("level %v: %+v, %d records, %d bad; want 1 and 2", level, end, records, nbad)
+		}
+		var warns, debugs []string
+		for _, l := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+			switch {
+			case strings.Contains(l, "level=WARN"):
+				warns = append(warns, l)
+			case strings.Contains(l, "level=DEBUG"):
+				debugs = append(debugs, l)
+			}
+		}
+		if len(warns) != 2 || !strings.HasSuffix(warns[0], `msg="bad record" line_no=1 column=27 field="Call ID"`) ||
+			!strings.HasSuffix(warns[1], `msg="bad line, not kept" line_no=2 column=0 field=""`) {
+			t.Errorf("level %v: warnings %q, want the column and field of each", level, warns)
+		}
+		for _, w := range warns {
+			if strings.Contains(w, "CHRIS") || strings.Contains(w, "2012O3") {
+				t.Errorf("level %v: warning %q quotes the line", level, w)
+			}
+		}
+		switch {
+		case level == slog.LevelInfo && len(debugs) != 0:
+			t.Errorf("level info: debug lines %q", debugs)
+		case level == slog.LevelDebug && (len(debugs) != 2 ||
+			!strings.Contains(debugs[0], `error="column 27 (Call ID): \"2012O30901204052070264\" is not 22 digits`) ||
+			!strings.Contains(debugs[0], "line=") || !strings.Contains(debugs[1], "line longer than 4096 characters")):
+			t.Errorf("level debug: debug lines %q, want the reasons and the bad record's line", debugs)
 		}
 	}
 }

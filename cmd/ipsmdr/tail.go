@@ -22,7 +22,7 @@ const (
 )
 
 func runTail(ctx context.Context, io *stdio, args []string) error {
-	fs := newFlagSet(io, "tail", "tail [--format raw|json|table] [--padding-char C] [--timezone TZ] [--reconnect] HOST:PORT")
+	fs := newFlagSet(io, "tail", "tail [--format raw|json|table] [--padding-char C] [--timezone TZ] [--time-format auto|24h|12h] [--reconnect] HOST:PORT")
 	rf := bindRecordFlags(fs, formatRaw, formatJSON, formatTable)
 	reconnect := fs.Bool("reconnect", false, "when the connection fails or closes, keep trying (every 100ms, backing off to 5s) until interrupted")
 	if err := parseFlags(io, fs, args); err != nil {

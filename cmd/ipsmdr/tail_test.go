@@ -122,6 +122,26 @@ func TestTailFormats(t *testing.T) {
 	})
 }
 
+// TestTailTimeFormat checks that --time-format reaches the parser: read on
+// a 24-hour clock, the manual's outbound call is at 12:46:59, unguessed.
+func TestTailTimeFormat(t *testing.T) {
+	lines := manualLines(t)
+	addr := startFeed(t, func(_ int, c net.Conn) { writeLines(t, c, lines[4:7]) })
+	for _, tc := range []struct{ format, want string }{
+		{"24h", "2012-03-09T12:46:59Z"},
+		{"12h", "2012-03-09T00:46:59Z"},
+	} {
+		code, out, errs := runTool(t, "", "tail", "--format", "json", "--timezone", "UTC", "--time-format", tc.format, addr)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1; stderr %q", tc.format, code, errs)
+		}
+		recs := decodeJSONLines(t, out)
+		if len(recs) != 3 || recs[0].Time != tc.want || len(recs[0].Warnings) != 0 {
+			t.Errorf("%s: got %+v, want 3 records, the first at %s without warnings", tc.format, recs, tc.want)
+		}
+	}
+}
+
 func TestTailBadLine(t *testing.T) {
 	lines := manualLines(t)
 	bad := strings.Replace(lines[1], "2012030901204052070264", "2012O30901204052070264", 1)
@@ -243,6 +263,7 @@ func TestTailUsage(t *testing.T) {
 		{[]string{"tail", "2007"}, `"2007" is not HOST:PORT`},
 		{[]string{"tail", "--format", "csv", "127.0.0.1:2007"}, `--format "csv" is not allowed: want raw, json or table`},
 		{[]string{"tail", "--timezone", "", "127.0.0.1:2007"}, "--timezone is empty"},
+		{[]string{"tail", "--time-format", "ampm", "127.0.0.1:2007"}, `--time-format "ampm" is not allowed: want auto, 24h`},
 	} {
 		code, _, errs := runTool(t, "", tc.args...)
 		if code != 2 || !strings.Contains(errs, tc.want) {

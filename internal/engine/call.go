@@ -256,15 +256,13 @@ func update(cur *string, v string) {
 	}
 }
 
-// parseDirection reads in or out in any case, or internal.
+// parseDirection reads in or out as smdr.ParseDirection does, or internal in
+// any case.
 func parseDirection(s string) (dir smdr.Direction, internal, ok bool) {
-	s = strings.TrimSpace(s)
-	switch {
-	case strings.EqualFold(s, "in"):
-		return smdr.Inbound, false, true
-	case strings.EqualFold(s, "out"):
-		return smdr.Outbound, false, true
-	case strings.EqualFold(s, smdr.DirectionInternal):
+	if dir, ok := smdr.ParseDirection(s); ok {
+		return dir, false, true
+	}
+	if strings.EqualFold(strings.TrimSpace(s), smdr.DirectionInternal) {
 		return "", true, true
 	}
 	return "", false, false

@@ -10,54 +10,9 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
 )
 
-// skipUnlessRequired skips the test, or fails it when
-// IPSMDR_REQUIRE_ALL_TESTS=1, so that CI cannot pass by skipping it.
-func skipUnlessRequired(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("IPSMDR_REQUIRE_ALL_TESTS") == "1" {
-		t.Fatalf("%s (IPSMDR_REQUIRE_ALL_TESTS=1)", why)
-	}
-	t.Skip(why)
-}
-
-// mountSmallTmpfs mounts a 1 MiB tmpfs, unmounted when the test ends.
-func mountSmallTmpfs(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skipUnlessRequired(t, "needs root to mount a small tmpfs")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		skipUnlessRequired(t, "mount tmpfs: "+err.Error())
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file until the file system is full.
-func fill(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return
-		}
-	}
-}
 
 func TestFullDiskFailsAppendsWithoutATrace(t *testing.T) {
 	// 50 records leave room in the segment; 350 fill it, so that the next
@@ -68,13 +23,13 @@ func TestFullDiskFailsAppendsWithoutATrace(t *testing.T) {
 }
 
 func testFullDisk(t *testing.T, before uint64) {
-	mnt := mountSmallTmpfs(t)
+	mnt := smdrtest.MountSmallTmpfs(t, 1024)
 	dir := filepath.Join(mnt, "journal")
 	opts := journal.Options{Dir: dir, SegmentBytes: 64 << 10}
 	j := MustOpen(t, opts)
 	MustAppend(t, j, int(before), time.Now())
 	filler := filepath.Join(mnt, "filler")
-	fill(t, filler)
+	smdrtest.FillDisk(t, filler)
 
 	ch := j.Changed()
 	for range 3 {
