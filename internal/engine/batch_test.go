@@ -171,3 +171,42 @@ func TestPrepareRollback(t *testing.T) {
 		t.Errorf("Active() after Commit = %d, want 1", got)
 	}
 }
+
+// TestSeveralPendingBatches checks the group commit form: batches prepared
+// one after another see each other's changes; a failing one takes back only
+// its own; Commit keeps the rest, Rollback drops them all.
+func TestSeveralPendingBatches(t *testing.T) {
+	for _, commit := range []bool{true, false} {
+		e := engine.New(engine.Config{})
+		if _, err := e.Prepare([]smdr.CallEvent{ring("a")}, t0); err != nil {
+			t.Fatal(err)
+		}
+		// Sees call a from the batch before; fails on its second event.
+		if _, err := e.Prepare([]smdr.CallEvent{ev("a", "connected"), ev("zz", "hold")}, t0); smdr.ErrorCode(err) != smdr.EConflict {
+			t.Fatalf("second batch: err %v, want a conflict", err)
+		}
+		recs, err := e.Prepare([]smdr.CallEvent{ev("a", "connected"), ring("b")}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ANSWERED: the failed batch's connect was taken back.
+		if got := events(recs); len(got) != 2 || got[0] != "ANSWERED" || got[1] != "RINGING" {
+			t.Fatalf("third batch = %v, want ANSWERED, RINGING", got)
+		}
+		if commit {
+			e.Commit()
+			if got := e.Active(); got != 2 {
+				t.Errorf("after Commit: Active() = %d, want 2", got)
+			}
+			recs := MustApply(t, e, t0, ev("a", "connected"))
+			if got := events(recs); got[0] != "CONNECTED" {
+				t.Errorf("after Commit: %v, want CONNECTED", got)
+			}
+		} else {
+			e.Rollback()
+			if got := e.Active(); got != 0 {
+				t.Errorf("after Rollback: Active() = %d, want 0", got)
+			}
+		}
+	}
+}

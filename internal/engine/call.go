@@ -25,6 +25,13 @@ type call struct {
 	ddiName string
 	account string
 
+	// inexact marks the fields Replay took from a journal record. Such a
+	// value may have lost characters that printing drops (leading padding,
+	// trailing spaces), so an event's value that prints the same is not a
+	// change; the event's exact value replaces it.
+	inexact field
+
+	start    time.Time // the time of the first event, in the engine's zone
 	lastSeen time.Time // server time of the last event, for Expire
 }
 
@@ -121,7 +128,7 @@ func (e *Engine) start(i int, ev *smdr.CallEvent, kind smdr.Kind, t time.Time) (
 		}
 	}
 	c := e.alloc()
-	*c = call{key: ev.Call, internal: internal, dir: dir, callID: id, trunk: ev.Trunk}
+	*c = call{key: ev.Call, internal: internal, dir: dir, callID: id, trunk: ev.Trunk, start: t}
 	e.calls[c.key] = c
 	if !internal {
 		e.byID[id] = c
@@ -176,7 +183,7 @@ func (c *call) check(i int, ev *smdr.CallEvent) *smdr.Error {
 // step applies a checked event to c and writes its records.
 func (e *Engine) step(c *call, ev *smdr.CallEvent, kind smdr.Kind, t time.Time, first bool) {
 	// The values of a first event are the call's starting point, not changes.
-	changed := !first && (differs(ev.Number, c.number) || differs(ev.Name, c.name) || differs(ev.AccountCode, c.account))
+	changed := !first && (e.changes(c, fieldNumber, ev.Number) || e.changes(c, fieldName, ev.Name) || e.changes(c, fieldAccount, ev.AccountCode))
 	var source string
 	if moves(kind) {
 		source = ev.SourceExtension
@@ -190,6 +197,9 @@ func (e *Engine) step(c *call, ev *smdr.CallEvent, kind smdr.Kind, t time.Time, 
 	update(&c.ddi, ev.DDI)
 	update(&c.ddiName, ev.DDIName)
 	update(&c.account, ev.AccountCode)
+	if c.inexact != 0 {
+		c.inexact &^= given(ev)
+	}
 
 	var word smdr.Event
 	switch kind {

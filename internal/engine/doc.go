@@ -45,4 +45,10 @@
 // request either writes all its records or none. Expire closes calls that
 // have been silent for the call timeout, since a PBX that loses an event
 // would otherwise leave calls open for ever.
+//
+// The calls in progress survive a restart through a snapshot: Snapshot
+// saves them, Restore puts them into a new engine, and Replay applies the
+// journal's records written after the snapshot, so that the next events of
+// a call in progress give the records they would have given without the
+// restart. A call that started after the snapshot cannot be continued.
 package engine

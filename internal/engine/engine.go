@@ -25,6 +25,11 @@ type Config struct {
 	CallTimeout time.Duration
 	// IDs is the Call ID source; nil means a new in-memory one.
 	IDs *CallIDs
+	// Padding is the item padding character the server writes records
+	// with; 0 means '0', as for smdr.Formatter. Only Replay uses it: a
+	// value read back from the journal has lost its leading padding
+	// characters, and Padding says which values print the same.
+	Padding byte
 }
 
 // Engine holds the calls in progress. It is not safe for concurrent use: the
@@ -34,6 +39,7 @@ type Engine struct {
 	loc     *time.Location
 	timeout time.Duration
 	ids     *CallIDs
+	format  smdr.Formatter // how the journal's records print, for Replay
 
 	// calls holds the calls in progress by the PBX's key. During a batch it
 	// also holds calls the batch has ended; commit moves them to ended.
@@ -74,6 +80,7 @@ func New(cfg Config) *Engine {
 		loc:     cfg.Location,
 		timeout: cfg.CallTimeout,
 		ids:     cfg.IDs,
+		format:  smdr.Formatter{Padding: cfg.Padding},
 		calls:   make(map[string]*call),
 		byID:    make(map[string]*call),
 		ended:   newEndedSet(endedMaxKeys, endedMaxAge),
@@ -116,31 +123,44 @@ func (e *Engine) Apply(events []smdr.CallEvent, now time.Time) ([]smdr.Record, e
 // records, but keeps the batch pending until Commit makes it final or
 // Rollback takes it back. The server writes the records to the journal in
 // between, so that a batch whose records could not be stored (a full disk)
-// leaves no trace in the calls' state. Between Prepare and Commit or
-// Rollback no other method may be called.
+// leaves no trace in the calls' state.
+//
+// Several batches may be pending at once, each seeing the state the ones
+// before it left: the server prepares every request that arrived during one
+// journal write and stores their records with the next (group commit). A
+// batch that fails takes back only its own changes. Between Prepare and
+// Commit or Rollback only Prepare may be called.
 func (e *Engine) Prepare(events []smdr.CallEvent, now time.Time) ([]smdr.Record, error) {
 	e.ended.prune(now)
+	m := e.mark()
 	for i := range events {
 		if err := e.apply(i, &events[i], now); err != nil {
-			e.rollback()
+			e.rollbackTo(m)
 			return nil, err
 		}
 	}
 	e.pending = now
 	var out []smdr.Record
-	if len(e.recs) > 0 {
-		out = make([]smdr.Record, len(e.recs))
-		copy(out, e.recs)
+	if n := len(e.recs) - m.recs; n > 0 {
+		out = make([]smdr.Record, n)
+		copy(out, e.recs[m.recs:])
 	}
 	return out, nil
 }
 
-// Commit makes the batch of the last Prepare final.
+// Commit makes every pending batch final.
 func (e *Engine) Commit() { e.commit(e.pending) }
 
-// Rollback takes back the batch of the last Prepare: the engine is as it
-// was before it. Call IDs it drew stay used: they are never reused.
+// Rollback takes back every pending batch: the engine is as it was before
+// the first. Call IDs they drew stay used: they are never reused.
 func (e *Engine) Rollback() { e.rollback() }
+
+// mark is a point in the pending changes that rollbackTo can return to.
+type mark struct{ undo, ended, recs int }
+
+func (e *Engine) mark() mark {
+	return mark{undo: len(e.undo), ended: len(e.endedNow), recs: len(e.recs)}
+}
 
 // Expire closes every call whose last event was applied more than the call
 // timeout before now. Each trunk call gets a DISCONNECTED record at now;
@@ -192,7 +212,13 @@ func (e *Engine) PrepareExpire(now time.Time) ([]smdr.Record, int) {
 
 // rollback undoes the changes of the current batch, newest first.
 func (e *Engine) rollback() {
-	for i := len(e.undo) - 1; i >= 0; i-- {
+	e.rollbackTo(mark{})
+	e.reset()
+}
+
+// rollbackTo undoes the pending changes made after m, newest first.
+func (e *Engine) rollbackTo(m mark) {
+	for i := len(e.undo) - 1; i >= m.undo; i-- {
 		u := &e.undo[i]
 		switch u.op {
 		case undoState:
@@ -207,7 +233,12 @@ func (e *Engine) rollback() {
 			e.byID[u.c.callID] = u.c
 		}
 	}
-	e.reset()
+	clear(e.undo[m.undo:])
+	e.undo = e.undo[:m.undo]
+	clear(e.endedNow[m.ended:])
+	e.endedNow = e.endedNow[:m.ended]
+	clear(e.recs[m.recs:])
+	e.recs = e.recs[:m.recs]
 }
 
 // commit makes the current batch's changes final.

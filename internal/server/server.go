@@ -5,15 +5,12 @@
 package server
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,8 +37,11 @@ type Server struct {
 	started time.Time
 	metrics *metrics
 
-	// mu serializes ingest: the engine's state and the journal's order
-	// must agree.
+	// ingest carries requests to ingestLoop, the one goroutine that
+	// applies events and writes records. It is unbuffered: a request is
+	// either taken by the loop or refused, never left behind.
+	ingest chan *ingestRequest
+	// mu guards the engine, for Status while ingestLoop works.
 	mu      sync.Mutex
 	engine  *engine.Engine
 	ids     *engine.CallIDs
@@ -49,11 +49,18 @@ type Server struct {
 	journal *journal.Journal
 	loc     *time.Location
 
+	// snapSeq is the journal sequence number of the last snapshot of the
+	// calls in progress; only the ingest loop uses it after Open.
+	snapSeq   uint64
+	snapSaved bool
+
 	local  *feed.Server // nil when local mode is off
 	pushes []*push.Target
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open starts a server with a validated configuration: the local-mode
@@ -77,6 +84,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		loc:     cfg.Location(),
 		format:  smdr.Formatter{Padding: cfg.Padding(), Clock12: cfg.Clock12()},
 		stop:    make(chan struct{}),
+		ingest:  make(chan *ingestRequest),
 	}
 	s.journal, err = journal.Open(journal.Options{
 		Dir:           cfg.Journal.Dir,
@@ -96,7 +104,13 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		Location:    s.loc,
 		CallTimeout: time.Duration(cfg.CallTimeout),
 		IDs:         ids,
+		Padding:     cfg.Padding(),
 	})
+	if err := s.restoreCalls(); err != nil {
+		s.journal.Close()
+		ids.Close()
+		return nil, err
+	}
 	if cfg.Enabled {
 		if err := s.startDelivery(log); err != nil {
 			for _, p := range s.pushes {
@@ -111,7 +125,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.metrics = newMetrics(s)
 	s.wg.Add(1)
-	go s.expireLoop()
+	go s.ingestLoop()
 	return s, nil
 }
 
@@ -169,14 +183,23 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // Close stops delivery and waits for every goroutine of the server.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	close(s.stop)
 	s.wg.Wait()
-	for _, p := range s.pushes {
-		p.Close()
-	}
+	// Local clients first: what they were sent is saved as delivered, and
+	// the push targets save their cursors; the journal closes last.
 	var err error
 	if s.local != nil {
 		err = s.local.Close()
+	}
+	for _, p := range s.pushes {
+		if perr := p.Close(); err == nil {
+			err = perr
+		}
 	}
 	if jerr := s.journal.Close(); err == nil {
 		err = jerr
@@ -202,107 +225,6 @@ func (s *Server) LocalAddr() string {
 		return ""
 	}
 	return s.local.Addr().String()
-}
-
-// Ingest applies a batch of call events and writes the records they make.
-// The batch is all or nothing: on an error nothing is written and the error
-// is an *smdr.Error saying which event was wrong and why.
-func (s *Server) Ingest(ctx context.Context, events []smdr.CallEvent) ([]Written, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	// The lock is held until the records are durable: the engine's state
-	// must only move on with records the journal has accepted, and records
-	// must reach the journal in the order the engine made them.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	recs, err := s.engine.Prepare(events, now)
-	if err != nil {
-		s.metrics.rejected.WithLabelValues(smdr.ErrorCode(err)).Add(float64(len(events)))
-		return nil, err
-	}
-	written, err := s.write(recs, now)
-	if err != nil {
-		s.engine.Rollback()
-		s.metrics.rejected.WithLabelValues(smdr.EUnavailable).Add(float64(len(events)))
-		return nil, err
-	}
-	s.engine.Commit()
-	s.metrics.accepted.Add(float64(len(events)))
-	return written, nil
-}
-
-// Send is Ingest for the simulator: it implements simulator.Sink, so the
-// simulator inside the server takes the same path as the ingest API.
-func (s *Server) Send(ctx context.Context, events []smdr.CallEvent) error {
-	_, err := s.Ingest(ctx, events)
-	return err
-}
-
-// write formats records and appends them to the journal. s.mu is held.
-func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
-	if len(recs) == 0 {
-		return []Written{}, nil
-	}
-	// One buffer for the batch; the journal keeps the slices of it.
-	buf := make([]byte, 0, len(recs)*smdr.WireLength)
-	lines := make([][]byte, len(recs))
-	for i, r := range recs {
-		start := len(buf)
-		buf = s.format.Append(buf, r)
-		lines[i] = buf[start:len(buf):len(buf)]
-	}
-	first, err := s.journal.Append(lines, now)
-	if err != nil {
-		s.log.Error("records not stored", "records", len(lines), "err", err)
-		msg := fmt.Sprintf("the journal could not store the records, nothing was accepted; retry later: %v", err)
-		if errors.Is(err, syscall.ENOSPC) {
-			msg = fmt.Sprintf("the disk holding the journal (%s) is full, nothing was accepted; free space and retry", s.cfg.Journal.Dir)
-		}
-		return nil, &smdr.Error{Code: smdr.EUnavailable, Index: -1, Message: msg}
-	}
-	s.metrics.written.Add(float64(len(recs)))
-	out := make([]Written, len(recs))
-	for i, l := range lines {
-		out[i] = Written{Seq: first + uint64(i), Line: string(l[:smdr.LineLength])}
-	}
-	return out, nil
-}
-
-// expireLoop closes calls that have had no event for the call timeout.
-func (s *Server) expireLoop() {
-	defer s.wg.Done()
-	every := min(max(time.Duration(s.cfg.CallTimeout)/4, time.Second), time.Minute)
-	tk := time.NewTicker(every)
-	defer tk.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-tk.C:
-			s.expire(time.Now())
-		}
-	}
-}
-
-func (s *Server) expire(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	recs, n := s.engine.PrepareExpire(now)
-	if n == 0 {
-		s.engine.Commit()
-		return
-	}
-	if _, err := s.write(recs, now); err != nil {
-		// The calls stay open; the next tick tries again.
-		s.engine.Rollback()
-		s.log.Error("calls past the call timeout not closed: their records could not be stored", "calls", n, "err", err)
-		return
-	}
-	s.engine.Commit()
-	s.metrics.timedOut.Add(float64(n))
-	s.log.Warn("calls closed after the call timeout", "calls", n, "call_timeout", time.Duration(s.cfg.CallTimeout))
 }
 
 // logRecovery reports what the journal found at start-up.

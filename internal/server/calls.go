@@ -1,0 +1,122 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/engine"
+	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/internal/statefile"
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// The calls in progress survive a restart: the ingest loop saves them to a
+// snapshot file every snapshotEvery (when anything changed) and when the
+// server stops; at start the server restores the snapshot and replays the
+// journal's records written after it. A crash loses only the calls that
+// started in the last snapshotEvery: their later events are refused as for a
+// call that never started.
+const (
+	snapshotEvery = time.Second
+	snapshotFile  = "calls.json"
+)
+
+// callsSnapshot is the snapshot file: the calls in progress as of journal
+// sequence number Seq.
+type callsSnapshot struct {
+	Seq   uint64             `json:"seq"`
+	Saved time.Time          `json:"saved"`
+	Calls []engine.CallState `json:"calls"`
+}
+
+func (s *Server) snapshotPath() string { return filepath.Join(s.cfg.Journal.Dir, snapshotFile) }
+
+// saveCalls writes the snapshot if the journal moved since the last one.
+// Only the ingest loop calls it, between groups, when nothing is pending.
+func (s *Server) saveCalls() {
+	last := s.journal.Last()
+	if last == s.snapSeq && s.snapSaved {
+		return
+	}
+	s.mu.Lock()
+	snap := callsSnapshot{Seq: last, Saved: time.Now().UTC(), Calls: s.engine.Snapshot()}
+	s.mu.Unlock()
+	b, err := json.Marshal(snap)
+	if err == nil {
+		err = statefile.Write(s.snapshotPath(), b)
+	}
+	if err != nil {
+		s.log.Error("calls in progress not saved", "err", err)
+		return
+	}
+	s.snapSeq, s.snapSaved = last, true
+}
+
+// restoreCalls loads the snapshot, if there is one, and replays the records
+// the journal holds after it.
+func (s *Server) restoreCalls() error {
+	b, err := os.ReadFile(s.snapshotPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("calls in progress: %w", err)
+	}
+	var snap callsSnapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return fmt.Errorf("calls in progress: %s is not a snapshot (%v); move it away to start without the calls in progress", s.snapshotPath(), err)
+	}
+	if err := s.engine.Restore(snap.Calls); err != nil {
+		return fmt.Errorf("calls in progress: %s: %w", s.snapshotPath(), err)
+	}
+	s.snapSeq, s.snapSaved = snap.Seq, true
+	replayed, unknown, err := s.replay(snap.Seq)
+	if err != nil {
+		return err
+	}
+	s.log.Info("calls in progress restored", "calls", len(snap.Calls), "snapshot_seq", snap.Seq,
+		"records_replayed", replayed, "records_of_calls_started_after_the_snapshot", unknown)
+	return nil
+}
+
+// replay applies the journal's records after seq to the restored calls.
+func (s *Server) replay(after uint64) (replayed, unknown int, err error) {
+	opts := smdr.ParseOptions{Padding: s.cfg.Padding(), Location: s.loc, Clock: smdr.Clock24}
+	if s.cfg.Clock12() {
+		opts.Clock = smdr.Clock12
+	}
+	now := time.Now()
+	buf := make([]journal.Entry, 0, 1024)
+	for {
+		buf, err = s.journal.ReadAfter(after, buf[:0], cap(buf))
+		if errors.Is(err, journal.ErrBehind) {
+			// Retention removed records after the snapshot: replay what
+			// is left.
+			after = s.journal.Oldest() - 1
+			continue
+		}
+		if err != nil {
+			return replayed, unknown, fmt.Errorf("calls in progress: reading the journal: %w", err)
+		}
+		if len(buf) == 0 {
+			return replayed, unknown, nil
+		}
+		for _, e := range buf {
+			after = e.Seq
+			p, err := smdr.Parse(string(e.Line), opts)
+			if err != nil {
+				s.log.Warn("journal record not replayed", "seq", e.Seq, "err", err)
+				continue
+			}
+			if s.engine.Replay(p.Record, now) {
+				replayed++
+			} else {
+				unknown++
+			}
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// maxGroupEvents bounds how many events one journal write carries.
+const maxGroupEvents = 20000
+
+// ingestRequest is one Ingest call waiting for ingestLoop.
+type ingestRequest struct {
+	events  []smdr.CallEvent
+	recs    []smdr.Record // what the engine made of events
+	written []Written
+	err     error
+	done    chan struct{}
+}
+
+// Ingest applies a batch of call events and writes the records they make.
+// The batch is all or nothing: on an error nothing is written and the error
+// is an *smdr.Error saying which event was wrong and why. It returns once
+// the records are in the journal (durable, with journal.sync always).
+func (s *Server) Ingest(ctx context.Context, events []smdr.CallEvent) ([]Written, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &ingestRequest{events: events, done: make(chan struct{})}
+	select {
+	case s.ingest <- r:
+	case <-s.stop:
+		return nil, smdr.Errorf(smdr.EUnavailable, "", "the server is shutting down; nothing was accepted, retry")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Taken: the outcome is decided by the loop, whatever ctx does now.
+	<-r.done
+	return r.written, r.err
+}
+
+// Send is Ingest for the simulator: it implements simulator.Sink, so the
+// simulator inside the server takes the same path as the ingest API.
+func (s *Server) Send(ctx context.Context, events []smdr.CallEvent) error {
+	_, err := s.Ingest(ctx, events)
+	return err
+}
+
+// ingestLoop owns the engine's changes and the order of the journal. It
+// takes a request, then every request already waiting, prepares each in the
+// engine (a bad one fails alone), and writes all their records with one
+// journal append: while one fsync runs, the next requests gather for the
+// next (group commit). It also closes calls past the call timeout.
+func (s *Server) ingestLoop() {
+	defer s.wg.Done()
+	every := min(max(time.Duration(s.cfg.CallTimeout)/4, time.Second), time.Minute)
+	tk := time.NewTicker(every)
+	defer tk.Stop()
+	group := make([]*ingestRequest, 0, 64)
+	snap := time.NewTicker(snapshotEvery)
+	defer snap.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.saveCalls()
+			return
+		case <-snap.C:
+			s.saveCalls()
+		case <-tk.C:
+			s.expire(time.Now())
+		case r := <-s.ingest:
+			group = append(group[:0], r)
+			n := len(r.events)
+		gather:
+			for n < maxGroupEvents {
+				select {
+				case r := <-s.ingest:
+					group = append(group, r)
+					n += len(r.events)
+				default:
+					break gather
+				}
+			}
+			s.apply(group, time.Now())
+			for i, r := range group {
+				close(r.done)
+				group[i] = nil
+			}
+		}
+	}
+}
+
+// apply prepares each request of a group, writes the records of those the
+// engine accepted, and commits them, or takes them all back if the journal
+// refused the write.
+func (s *Server) apply(group []*ingestRequest, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var recs []smdr.Record
+	accepted := 0
+	for _, r := range group {
+		out, err := s.engine.Prepare(r.events, now)
+		if err != nil {
+			r.err = err
+			s.metrics.rejected.WithLabelValues(smdr.ErrorCode(err)).Add(float64(len(r.events)))
+			continue
+		}
+		r.recs = out
+		recs = append(recs, out...)
+		accepted++
+	}
+	if accepted == 0 {
+		return
+	}
+	written, err := s.write(recs, now)
+	if err != nil {
+		s.engine.Rollback()
+		for _, r := range group {
+			if r.err == nil {
+				r.err = err
+				s.metrics.rejected.WithLabelValues(smdr.EUnavailable).Add(float64(len(r.events)))
+			}
+		}
+		return
+	}
+	s.engine.Commit()
+	for _, r := range group {
+		if r.err != nil {
+			continue
+		}
+		r.written, written = written[:len(r.recs):len(r.recs)], written[len(r.recs):]
+		s.metrics.accepted.Add(float64(len(r.events)))
+	}
+}
+
+// write formats records and appends them to the journal. s.mu is held.
+func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
+	if len(recs) == 0 {
+		return []Written{}, nil
+	}
+	// One buffer for the group; the journal keeps the slices of it.
+	buf := make([]byte, 0, len(recs)*smdr.WireLength)
+	lines := make([][]byte, len(recs))
+	for i, r := range recs {
+		start := len(buf)
+		buf = s.format.Append(buf, r)
+		lines[i] = buf[start:len(buf):len(buf)]
+	}
+	first, err := s.journal.Append(lines, now)
+	if err != nil {
+		s.log.Error("records not stored", "records", len(lines), "err", err)
+		msg := fmt.Sprintf("the journal could not store the records, nothing was accepted; retry later: %v", err)
+		if errors.Is(err, syscall.ENOSPC) {
+			msg = fmt.Sprintf("the disk holding the journal (%s) is full, nothing was accepted; free space and retry", s.cfg.Journal.Dir)
+		}
+		return nil, &smdr.Error{Code: smdr.EUnavailable, Index: -1, Message: msg}
+	}
+	s.metrics.written.Add(float64(len(recs)))
+	out := make([]Written, len(recs))
+	for i, l := range lines {
+		out[i] = Written{Seq: first + uint64(i), Line: string(l[:smdr.LineLength])}
+	}
+	return out, nil
+}
+
+// expire closes calls that have had no event for the call timeout. If their
+// DISCONNECTED records cannot be stored, the calls stay open and the next
+// tick tries again.
+func (s *Server) expire(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs, n := s.engine.PrepareExpire(now)
+	if n == 0 {
+		s.engine.Commit()
+		return
+	}
+	if _, err := s.write(recs, now); err != nil {
+		s.engine.Rollback()
+		s.log.Error("calls past the call timeout not closed: their records could not be stored", "calls", n, "err", err)
+		return
+	}
+	s.engine.Commit()
+	s.metrics.timedOut.Add(float64(n))
+	s.log.Warn("calls closed after the call timeout", "calls", n, "call_timeout", time.Duration(s.cfg.CallTimeout))
+}
