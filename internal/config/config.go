@@ -17,6 +17,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
 // Config is the set of settings of the server. The YAML keys are the names
@@ -211,6 +213,14 @@ func (c Config) Padding() byte {
 // Clock12 reports whether records carry the time on a 12-hour clock.
 func (c Config) Clock12() bool {
 	return c.TimeFormat == "12h"
+}
+
+// ParseClock returns the clock to read the server's own records with.
+func (c Config) ParseClock() smdr.Clock {
+	if c.Clock12() {
+		return smdr.Clock12
+	}
+	return smdr.Clock24
 }
 
 // SyncInterval returns how often the journal is fsynced: 0 for "always",

@@ -17,6 +17,7 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/httpd"
 	"github.com/ipsmdr/ipsmdr/internal/server"
 	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
+	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
 // harness is a running server with its HTTP API on a real socket.
@@ -43,9 +44,11 @@ func newHarness(tb testing.TB, mutate func(*config.Config)) *harness {
 		tb.Fatalf("server.Open: %v", err)
 	}
 	hs := httptest.NewServer(httpd.New(srv, httpd.Config{
-		Token:   cfg.HTTP.Token,
-		MaxBody: cfg.HTTP.MaxBody,
-		Padding: cfg.Padding(),
+		Token:    cfg.HTTP.Token,
+		MaxBody:  cfg.HTTP.MaxBody,
+		Padding:  cfg.Padding(),
+		Clock:    smdr.Clock24,
+		Location: cfg.Location(),
 	}))
 	tb.Cleanup(func() {
 		hs.CloseClientConnections()

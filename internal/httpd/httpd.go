@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -26,8 +27,12 @@ type Config struct {
 	Token     string // bearer token for the ingest API; "" = none
 	MaxBody   int64  // largest request body in bytes
 	MaxEvents int    // most events in one request; 0 = 10000
-	Padding   byte   // the padding character records are written with, for the feed's parsed fields
-	Logger    *slog.Logger
+	// How records are written, for the feed's parsed fields: the padding
+	// character, the clock and the time zone of the time field.
+	Padding  byte
+	Clock    smdr.Clock
+	Location *time.Location
+	Logger   *slog.Logger
 }
 
 // Handler serves the server's HTTP API.

@@ -65,7 +65,7 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
 	enc := json.NewEncoder(w)
-	opts := smdr.ParseOptions{Padding: h.cfg.Padding}
+	opts := smdr.ParseOptions{Padding: h.cfg.Padding, Clock: h.cfg.Clock, Location: h.cfg.Location}
 	buf := make([]journal.Entry, 0, 256)
 	sent := uint64(0)
 	for {

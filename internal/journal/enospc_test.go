@@ -13,7 +13,6 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
 )
 
-
 func TestFullDiskFailsAppendsWithoutATrace(t *testing.T) {
 	// 50 records leave room in the segment; 350 fill it, so that the next
 	// append must first start a segment, and that fails too.

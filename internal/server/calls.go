@@ -85,10 +85,7 @@ func (s *Server) restoreCalls() error {
 
 // replay applies the journal's records after seq to the restored calls.
 func (s *Server) replay(after uint64) (replayed, unknown int, err error) {
-	opts := smdr.ParseOptions{Padding: s.cfg.Padding(), Location: s.loc, Clock: smdr.Clock24}
-	if s.cfg.Clock12() {
-		opts.Clock = smdr.Clock12
-	}
+	opts := smdr.ParseOptions{Padding: s.cfg.Padding(), Location: s.loc, Clock: s.cfg.ParseClock()}
 	now := time.Now()
 	buf := make([]journal.Entry, 0, 1024)
 	for {
