@@ -7,9 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/statefile"
 )
 
 // The cursor file holds one line: the sequence number of the last record
@@ -24,13 +25,9 @@ func (t *Target) loadCursor() uint64 {
 	if t.cfg.CursorFile == "" {
 		return t.cfg.After
 	}
-	b, err := os.ReadFile(t.cfg.CursorFile)
-	if errors.Is(err, fs.ErrNotExist) {
+	c, ok, err := statefile.ReadUint(t.cfg.CursorFile)
+	if err == nil && !ok {
 		return t.cfg.After
-	}
-	var c uint64
-	if err == nil {
-		c, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 	}
 	if err != nil {
 		// Starting from After could skip records the receiver never
@@ -55,30 +52,10 @@ func (t *Target) loadCursor() uint64 {
 // saveCursor writes c to the cursor file durably.
 func (t *Target) saveCursor(c uint64) error {
 	path := t.cfg.CursorFile
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("push cursor: %w", err)
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return fmt.Errorf("push cursor: %w", err)
-	}
-	_, err = fmt.Fprintf(f, "%d\n", c)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := statefile.WriteUint(path, c); err != nil {
 		return fmt.Errorf("push cursor: %w", err)
 	}
 	t.saved.Store(c)
@@ -93,7 +70,7 @@ func (t *Target) removeCursor() error {
 	if err := os.Remove(t.cfg.CursorFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("push cursor: %w", err)
 	}
-	return syncDir(filepath.Dir(t.cfg.CursorFile))
+	return statefile.SyncDir(filepath.Dir(t.cfg.CursorFile))
 }
 
 // saveLoop saves the cursor when it changed, at most every CursorSync, so
@@ -135,17 +112,6 @@ func (t *Target) setError(msg string) {
 	t.lastError = msg
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
 
 // CursorFileName returns a file name for the cursor of the target at
 // address, safe on every file system: "192.0.2.11:2008" becomes
