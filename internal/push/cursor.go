@@ -112,7 +112,6 @@ func (t *Target) setError(msg string) {
 	t.lastError = msg
 }
 
-
 // CursorFileName returns a file name for the cursor of the target at
 // address, safe on every file system: "192.0.2.11:2008" becomes
 // "push-192.0.2.11_2008.cursor". The server keeps one such file per target
