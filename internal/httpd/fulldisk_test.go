@@ -25,21 +25,32 @@ func TestFullDiskRepliesUnavailableAndLosesNothing(t *testing.T) {
 	h.waitClients(t, 1)
 
 	var acked [][]byte
+	var refused []string
 	n := 0
-	post := func() (int, map[string]any) {
-		n++
-		code, reply := h.post(t, fmt.Sprintf(`{"call":"c%d","event":"ringing","direction":"in","trunk":"1","number":"%d"}`, n, 5000000+n))
-		if code == 200 {
+	postBody := func(body string) (int, map[string]any) {
+		code, reply := h.post(t, body)
+		switch code {
+		case 200:
 			for _, r := range reply["records"].([]any) {
 				acked = append(acked, []byte(r.(map[string]any)["line"].(string)+"\r\n"))
 			}
+		case 503:
+			refused = append(refused, body)
 		}
 		return code, reply
+	}
+	post := func() (int, map[string]any) {
+		n++
+		return postBody(fmt.Sprintf(`{"call":"c%d","event":"ringing","direction":"in","trunk":"1","number":"%d"}`, n, 5000000+n))
 	}
 	for i := 0; i < 10; i++ {
 		if code, reply := post(); code != 200 {
 			t.Fatalf("before the disk is full: status %d, %v", code, reply)
 		}
+	}
+	// A call that is ringing when the disk fills up.
+	if code, reply := postBody(`{"call":"held","event":"ringing","direction":"in","trunk":"1","number":"4000000"}`); code != 200 {
+		t.Fatalf("before the disk is full: status %d, %v", code, reply)
 	}
 	filler := filepath.Join(disk, "filler")
 	smdrtest.FillDisk(t, filler)
@@ -63,11 +74,32 @@ func TestFullDiskRepliesUnavailableAndLosesNothing(t *testing.T) {
 			t.Errorf("with the disk full: error %q, want it to say the disk is full and nothing was accepted", msg)
 		}
 	}
+	// Its answer is refused too: the refusal must leave no trace in the
+	// call's state, so that the retry is still its first answer.
+	if code, _ := postBody(`{"call":"held","event":"connected"}`); code != 503 {
+		t.Fatalf("answer with the disk full: status %d, want 503", code)
+	}
 	if got := h.srv.Journal().Last(); got != last {
 		t.Fatalf("refused requests moved the journal from %d to %d", last, got)
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
+	}
+	// A client retries what was refused: every request goes through as if
+	// it came for the first time.
+	retry := refused
+	refused = nil
+	for _, body := range retry {
+		code, reply := postBody(body)
+		if code != 200 {
+			t.Fatalf("retry after space returned: %s: status %d, %v", body, code, reply)
+		}
+		if strings.Contains(body, `"held","event":"connected"`) {
+			line := reply["records"].([]any)[0].(map[string]any)["line"].(string)
+			if !strings.Contains(line, "|ANSWERED") {
+				t.Errorf("retried answer wrote %q, want ANSWERED", line)
+			}
+		}
 	}
 	for i := 0; i < 10; i++ {
 		if code, reply := post(); code != 200 {

@@ -1,46 +1,9 @@
 package httpd_test
 
 import (
-	"fmt"
-	"net/http"
-	"os"
 	"testing"
-	"time"
 
-	"go.uber.org/goleak"
+	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
 )
 
-// TestMain runs the end-to-end tests, then checks that they left no
-// goroutine behind and that the process holds no more open files than
-// before: every connection, listener and journal file was closed.
-func TestMain(m *testing.M) {
-	before := openFiles()
-	code := m.Run()
-	if code == 0 {
-		http.DefaultClient.CloseIdleConnections()
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goroutines left behind: %v\n", err)
-			code = 1
-		}
-		// Closed sockets can take a moment to leave the table.
-		deadline := time.Now().Add(5 * time.Second)
-		after := openFiles()
-		for after > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-			after = openFiles()
-		}
-		if after > before {
-			fmt.Fprintf(os.Stderr, "open files: %d before the tests, %d after\n", before, after)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func openFiles() int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0
-	}
-	return len(ents)
-}
+func TestMain(m *testing.M) { smdrtest.MainCheckingLeaks(m) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,25 +36,73 @@ type callsSnapshot struct {
 
 func (s *Server) snapshotPath() string { return filepath.Join(s.cfg.Journal.Dir, snapshotFile) }
 
-// saveCalls writes the snapshot if the journal moved since the last one.
-// Only the ingest loop calls it, between groups, when nothing is pending.
-func (s *Server) saveCalls() {
-	last := s.journal.Last()
-	if last == s.snapSeq && s.snapSaved {
+// saveCalls hands a snapshot of the calls in progress to the saver if the
+// engine changed since the last one. Only the ingest loop calls it, between
+// groups, when nothing is pending. Taking the snapshot is a copy in memory;
+// the saver encodes and writes it off the ingest path. With final set (the
+// server is stopping, the saver has stopped) it writes it itself.
+func (s *Server) saveCalls(final bool) {
+	if s.changes == s.savedChanges {
 		return
 	}
-	s.mu.Lock()
-	snap := callsSnapshot{Seq: last, Saved: time.Now().UTC(), Calls: s.engine.Snapshot()}
-	s.mu.Unlock()
-	b, err := json.Marshal(snap)
-	if err == nil {
-		err = statefile.Write(s.snapshotPath(), b)
+	snap := callsSnapshot{Seq: s.journal.Last(), Saved: time.Now().UTC(), Calls: s.engine.Snapshot()}
+	s.savedChanges = s.changes
+	if !final {
+		s.saver.offer(snap)
+		return
 	}
-	if err != nil {
+	if err := writeSnapshot(s.snapshotPath(), snap); err != nil {
 		s.log.Error("calls in progress not saved", "err", err)
-		return
 	}
-	s.snapSeq, s.snapSaved = last, true
+}
+
+func (s *Server) stopSaver() { s.saver.stop() }
+
+func writeSnapshot(path string, snap callsSnapshot) error {
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("calls in progress: %w", err)
+	}
+	return statefile.Write(path, b)
+}
+
+// snapshotSaver writes snapshots of the calls in progress in a goroutine of
+// its own, the newest one first: a snapshot offered while one is being
+// written replaces any that waits.
+type snapshotSaver struct {
+	path string
+	log  *slog.Logger
+	next chan callsSnapshot // holds at most the newest snapshot
+	done chan struct{}
+}
+
+func startSaver(path string, log *slog.Logger) *snapshotSaver {
+	sv := &snapshotSaver{path: path, log: log, next: make(chan callsSnapshot, 1), done: make(chan struct{})}
+	go func() {
+		defer close(sv.done)
+		for snap := range sv.next {
+			if err := writeSnapshot(sv.path, snap); err != nil {
+				sv.log.Error("calls in progress not saved", "err", err)
+			}
+		}
+	}()
+	return sv
+}
+
+// offer queues snap, replacing a snapshot that has not been written yet.
+// Only the ingest loop calls it.
+func (sv *snapshotSaver) offer(snap callsSnapshot) {
+	select {
+	case <-sv.next: // drop the older one
+	default:
+	}
+	sv.next <- snap
+}
+
+// stop lets the saver write what it has and waits for it.
+func (sv *snapshotSaver) stop() {
+	close(sv.next)
+	<-sv.done
 }
 
 // restoreCalls loads the snapshot, if there is one, and replays the records
@@ -73,7 +122,6 @@ func (s *Server) restoreCalls() error {
 	if err := s.engine.Restore(snap.Calls); err != nil {
 		return fmt.Errorf("calls in progress: %s: %w", s.snapshotPath(), err)
 	}
-	s.snapSeq, s.snapSaved = snap.Seq, true
 	replayed, unknown, err := s.replay(snap.Seq)
 	if err != nil {
 		return err

@@ -50,7 +50,8 @@ func (s *Server) Send(ctx context.Context, events []smdr.CallEvent) error {
 	return err
 }
 
-// ingestLoop owns the engine's changes and the order of the journal. It
+// ingestLoop owns the engine (no other goroutine touches it after Open)
+// and the order of the journal. It
 // takes a request, then every request already waiting, prepares each in the
 // engine (a bad one fails alone), and writes all their records with one
 // journal append: while one fsync runs, the next requests gather for the
@@ -66,10 +67,11 @@ func (s *Server) ingestLoop() {
 	for {
 		select {
 		case <-s.stop:
-			s.saveCalls()
+			s.stopSaver()
+			s.saveCalls(true)
 			return
 		case <-snap.C:
-			s.saveCalls()
+			s.saveCalls(false)
 		case <-tk.C:
 			s.expire(time.Now())
 		case r := <-s.ingest:
@@ -98,8 +100,6 @@ func (s *Server) ingestLoop() {
 // engine accepted, and commits them, or takes them all back if the journal
 // refused the write.
 func (s *Server) apply(group []*ingestRequest, now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var recs []smdr.Record
 	accepted := 0
 	for _, r := range group {
@@ -127,7 +127,7 @@ func (s *Server) apply(group []*ingestRequest, now time.Time) {
 		}
 		return
 	}
-	s.engine.Commit()
+	s.committed()
 	for _, r := range group {
 		if r.err != nil {
 			continue
@@ -137,7 +137,7 @@ func (s *Server) apply(group []*ingestRequest, now time.Time) {
 	}
 }
 
-// write formats records and appends them to the journal. s.mu is held.
+// write formats records and appends them to the journal.
 func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
 	if len(recs) == 0 {
 		return []Written{}, nil
@@ -171,8 +171,6 @@ func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
 // DISCONNECTED records cannot be stored, the calls stay open and the next
 // tick tries again.
 func (s *Server) expire(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	recs, n := s.engine.PrepareExpire(now)
 	if n == 0 {
 		s.engine.Commit()
@@ -183,7 +181,15 @@ func (s *Server) expire(now time.Time) {
 		s.log.Error("calls past the call timeout not closed: their records could not be stored", "calls", n, "err", err)
 		return
 	}
-	s.engine.Commit()
+	s.committed()
 	s.metrics.timedOut.Add(float64(n))
 	s.log.Warn("calls closed after the call timeout", "calls", n, "call_timeout", time.Duration(s.cfg.CallTimeout))
+}
+
+// committed commits the engine's pending changes and notes them for Status
+// and for the snapshot of the calls in progress.
+func (s *Server) committed() {
+	s.engine.Commit()
+	s.active.Store(int64(s.engine.Active()))
+	s.changes++
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,18 +42,20 @@ type Server struct {
 	// applies events and writes records. It is unbuffered: a request is
 	// either taken by the loop or refused, never left behind.
 	ingest chan *ingestRequest
-	// mu guards the engine, for Status while ingestLoop works.
-	mu      sync.Mutex
+	// engine belongs to ingestLoop; active mirrors its number of calls
+	// for Status and metrics, which must not wait for a journal write.
 	engine  *engine.Engine
+	active  atomic.Int64
 	ids     *engine.CallIDs
 	format  smdr.Formatter
 	journal *journal.Journal
 	loc     *time.Location
 
-	// snapSeq is the journal sequence number of the last snapshot of the
-	// calls in progress; only the ingest loop uses it after Open.
-	snapSeq   uint64
-	snapSaved bool
+	// changes counts the engine's commits; savedChanges is the count the
+	// last snapshot of the calls in progress was taken at. Both belong to
+	// ingestLoop; saver writes the snapshots it hands over.
+	changes, savedChanges uint64
+	saver                 *snapshotSaver
 
 	local  *feed.Server // nil when local mode is off
 	pushes []*push.Target
@@ -111,6 +114,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		ids.Close()
 		return nil, err
 	}
+	s.active.Store(int64(s.engine.Active()))
 	if cfg.Enabled {
 		if err := s.startDelivery(log); err != nil {
 			for _, p := range s.pushes {
@@ -124,6 +128,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		s.log.Warn("IP SMDR is disabled (enabled: false): no local port, no push connections")
 	}
 	s.metrics = newMetrics(s)
+	s.saver = startSaver(s.snapshotPath(), s.log)
 	s.wg.Add(1)
 	go s.ingestLoop()
 	return s, nil

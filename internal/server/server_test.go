@@ -12,14 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/ipsmdr/ipsmdr/internal/config"
 	"github.com/ipsmdr/ipsmdr/internal/server"
+	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { smdrtest.MainCheckingLeaks(m) }
 
 func open(tb testing.TB, mutate func(*config.Config)) *server.Server {
 	tb.Helper()
@@ -145,6 +144,21 @@ func TestCallsInProgressSurviveARestart(t *testing.T) {
 	}
 	if got[0].Seq != 4 {
 		t.Errorf("after the restart the first seq is %d, want 4", got[0].Seq)
+	}
+}
+
+// TestInternalCallsSurviveARestart: an internal call writes no records, yet
+// its state must be saved too.
+func TestInternalCallsSurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := func(c *config.Config) { c.Journal.Dir = dir }
+	srv := open(t, cfg)
+	ingest(t, srv, smdr.CallEvent{Call: "a", Event: "ringing", Direction: "in", Trunk: "1"})
+	ingest(t, srv, smdr.CallEvent{Call: "i", Event: "ringing", Direction: "internal", Extension: "1801"})
+	srv.Close()
+	srv = open(t, cfg)
+	if got := ingest(t, srv, smdr.CallEvent{Call: "i", Event: "disconnected"}); len(got) != 0 {
+		t.Errorf("internal call wrote %v", got)
 	}
 }
 

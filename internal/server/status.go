@@ -100,11 +100,7 @@ func (s *Server) Status() Status {
 	return st
 }
 
-func (s *Server) activeCalls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.engine.Active()
-}
+func (s *Server) activeCalls() int { return int(s.active.Load()) }
 
 func (s *Server) journalStatus() JournalStatus {
 	js := s.journal.Stats()
