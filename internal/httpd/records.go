@@ -74,6 +74,14 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, journal.ErrBehind) {
 			return // the reader was too slow; it resumes with its last seq and gets 410
 		}
+		if err != nil {
+			// A record the journal cannot read (see its logs): say so in
+			// the stream, which a consumer can tell from a record by the
+			// missing seq, and end it.
+			h.log.Error("records feed: journal read failed", "after", after, "err", err)
+			enc.Encode(errorReply{Error: fmt.Sprintf("reading the record after %d failed: %v", after, err)})
+			return
+		}
 		for _, e := range buf {
 			if err := enc.Encode(toFeed(e, opts)); err != nil {
 				return
