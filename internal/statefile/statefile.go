@@ -35,8 +35,14 @@ func WriteUint(path string, v uint64) error {
 	return Write(path, []byte(strconv.FormatUint(v, 10)+"\n"))
 }
 
-// Write replaces the file at path with data, atomically and durably.
-func Write(path string, data []byte) (err error) {
+// Write replaces the file at path with data, atomically and durably; the
+// file is readable by its owner only (0600).
+func Write(path string, data []byte) error {
+	return WriteMode(path, data, 0o600)
+}
+
+// WriteMode is Write with the file mode the file gets.
+func WriteMode(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -48,6 +54,11 @@ func Write(path string, data []byte) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
+	// The mode is set before the data goes in, so that a secret is never
+	// readable by others, not even for a moment.
+	if err = f.Chmod(perm); err != nil {
+		return fmt.Errorf("write state %s: %w", path, err)
+	}
 	if _, err = f.Write(data); err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
