@@ -100,28 +100,18 @@ func New(cfg Config) *Engine {
 // Active returns the number of calls in progress, internal ones included.
 func (e *Engine) Active() int { return len(e.calls) }
 
-// Apply applies a batch of events atomically. If any event is invalid or
-// conflicts with the state (taking the earlier events of the same batch into
+// Prepare applies a batch of events and returns the records it made, in
+// order (nil if none, as for internal calls). If any event is invalid or
+// conflicts with the state (taking the earlier events of the batch into
 // account), it returns an *smdr.Error whose Index is the event's position in
 // the batch and whose Field is the JSON name of the field at fault, and the
-// engine is left exactly as it was. Otherwise it returns the records the
-// batch produced, in order (nil if none, as for internal calls).
+// batch leaves no trace. now stands for the time of events that carry none,
+// and is when the calls the batch touches were last heard of, for the call
+// timeout: it measures silence on the server's clock, whatever times the
+// PBX reports.
 //
-// now stands for the time of events that carry none, and is when the calls
-// the batch touches were last heard of, for Expire: the call timeout
-// measures silence on the server's clock, whatever times the PBX reports.
-func (e *Engine) Apply(events []smdr.CallEvent, now time.Time) ([]smdr.Record, error) {
-	recs, err := e.Prepare(events, now)
-	if err != nil {
-		return nil, err
-	}
-	e.Commit()
-	return recs, nil
-}
-
-// Prepare is the first half of Apply: it applies the batch and returns its
-// records, but keeps the batch pending until Commit makes it final or
-// Rollback takes it back. The server writes the records to the journal in
+// The batch stays pending until Commit makes it final or Rollback takes it
+// back. The server writes the records to the journal in
 // between, so that a batch whose records could not be stored (a full disk)
 // leaves no trace in the calls' state.
 //
@@ -162,19 +152,13 @@ func (e *Engine) mark() mark {
 	return mark{undo: len(e.undo), ended: len(e.endedNow), recs: len(e.recs)}
 }
 
-// Expire closes every call whose last event was applied more than the call
-// timeout before now. Each trunk call gets a DISCONNECTED record at now;
-// internal calls close silently. It returns the records, oldest call first,
-// and the number of calls it closed, internal ones included.
-func (e *Engine) Expire(now time.Time) ([]smdr.Record, int) {
-	recs, n := e.PrepareExpire(now)
-	e.Commit()
-	return recs, n
-}
-
-// PrepareExpire is Expire in two halves, like Prepare: the calls are closed
-// only when Commit follows; after Rollback they stay in progress, so that a
-// DISCONNECTED the journal could not store is written at a later try.
+// PrepareExpire closes every call whose last event was applied more than
+// the call timeout before now. Each trunk call gets a DISCONNECTED record at
+// now; internal calls close silently. It returns the records, oldest call
+// first, and the number of calls it closes, internal ones included. Like
+// Prepare, it leaves them pending: the calls are closed only when Commit
+// follows; after Rollback they stay in progress, so that a DISCONNECTED the
+// journal could not store is written at a later try.
 func (e *Engine) PrepareExpire(now time.Time) ([]smdr.Record, int) {
 	e.ended.prune(now)
 	e.pending = now
