@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/statefile"
 )
 
 // Options configure a durable journal. The zero value of each field but Dir
@@ -47,9 +49,11 @@ const (
 )
 
 // Open opens the durable journal in opts.Dir and recovers it: it reads every
-// segment, keeps every intact record, cuts a torn or corrupt tail, and
-// reports what it cut in Recovery (and in the log). New records continue
-// from the newest sequence number ever assigned as far as the files tell.
+// segment, keeps every intact record (those found after a damaged entry
+// move to a segment file of their own), cuts torn and damaged entries after
+// copying them aside, and reports what it cut in Recovery (and in the log).
+// New records continue from the newest sequence number ever assigned as far
+// as the files tell.
 func Open(opts Options) (*Journal, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("journal: no directory")
@@ -90,7 +94,7 @@ func open(opts Options, log *slog.Logger, unlock func() error) (*Journal, error)
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	if r.dirDirty {
-		if err := syncDir(opts.Dir); err != nil {
+		if err := statefile.SyncDir(opts.Dir); err != nil {
 			return nil, fmt.Errorf("journal: %w", err)
 		}
 	}
@@ -99,7 +103,8 @@ func open(opts Options, log *slog.Logger, unlock func() error) (*Journal, error)
 	}
 	for _, c := range r.report.Cuts {
 		log.Warn("journal recovery cut bytes", "file", c.File, "offset", c.Offset, "bytes", c.Bytes,
-			"reason", c.Reason, "records", c.Records, "lost_from", c.LostFrom, "lost_to", c.LostTo, "moved_to", c.MovedTo)
+			"reason", c.Reason, "records_lost", c.Records, "lost_from", c.LostFrom, "lost_to", c.LostTo,
+			"salvaged", c.Salvaged, "saved_to", c.SavedTo, "copied_to", c.CopiedTo, "moved_to", c.MovedTo)
 	}
 	rep := r.report
 	log.Info("journal recovered", "dir", opts.Dir, "segments", rep.Segments, "records", rep.Records,
@@ -187,19 +192,10 @@ func (j *Journal) preload() error {
 // sync; it holds the last sequence number.
 const cleanFile = "CLEAN"
 
-// markClean writes the clean-shutdown marker.
+// markClean writes the clean-shutdown marker, atomically: a crash while
+// it is written leaves no marker rather than a torn one.
 func markClean(dir string, last uint64) error {
-	path := filepath.Join(dir, cleanFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return fmt.Errorf("journal: %w", err)
-	}
-	_, err = fmt.Fprintf(f, "%d\n", last)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
+	if err := statefile.WriteUint(filepath.Join(dir, cleanFile), last); err != nil {
 		return fmt.Errorf("journal: mark clean shutdown: %w", err)
 	}
 	return nil
@@ -222,7 +218,7 @@ func takeClean(dir string, last uint64) (bool, error) {
 	if err := os.Remove(path); err != nil {
 		return false, err
 	}
-	if err := syncDir(dir); err != nil {
+	if err := statefile.SyncDir(dir); err != nil {
 		return false, err
 	}
 	return scanErr == nil && seq == last, nil

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/statefile"
 )
 
 // Stats describes a journal at one moment. A memory journal fills in only
@@ -166,7 +168,7 @@ func (j *Journal) enforceRetention() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := syncDir(o.Dir); err != nil {
+	if err := statefile.SyncDir(o.Dir); err != nil {
 		errs = append(errs, err)
 	}
 	d.log.Info("journal retention removed segments", "segments", len(gone), "records", removed,

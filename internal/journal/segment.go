@@ -169,22 +169,6 @@ func (s *segment) locate(seq uint64) indexPoint {
 	return s.index[lo-1]
 }
 
-// syncDir makes the creation, removal or renaming of files in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
-
 // listSegments returns the first sequence numbers of the segment files in
 // dir, in order.
 func listSegments(dir string) ([]uint64, error) {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/statefile"
 )
 
 // A request carries the lines of one Append to the writer and its answer
@@ -313,12 +315,12 @@ func createSegment(dir string, first uint64) (*segment, *os.File, error) {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = statefile.SyncDir(dir)
 	}
 	if err != nil {
 		f.Close()
 		if os.Remove(path) == nil {
-			syncDir(dir)
+			statefile.SyncDir(dir)
 		}
 		return nil, nil, err
 	}

@@ -239,6 +239,7 @@ func (s *Server) logRecovery() {
 		"first_seq", r.FirstSeq, "last_seq", r.LastSeq, "clean_shutdown", r.Clean, "took", r.Duration)
 	for _, c := range r.Cuts {
 		s.log.Warn("journal recovery cut damaged data", "file", c.File, "offset", c.Offset,
-			"bytes", c.Bytes, "reason", c.Reason, "records_lost", c.Records, "lost_from", c.LostFrom, "lost_to", c.LostTo)
+			"bytes", c.Bytes, "reason", c.Reason, "records_lost", c.Records, "lost_from", c.LostFrom, "lost_to", c.LostTo,
+			"records_salvaged", c.Salvaged, "salvaged_to", c.SavedTo, "damaged_copy", c.CopiedTo)
 	}
 }
