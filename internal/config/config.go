@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/smdr"
@@ -49,13 +50,16 @@ type Config struct {
 	// CallTimeout closes a call that has had no event for this long.
 	CallTimeout Duration `yaml:"call_timeout" json:"call_timeout"`
 	// Allow lists the networks (CIDR prefixes or single addresses) admitted
-	// to the local port; empty admits everyone.
+	// to the local port. The default admits loopback and private networks
+	// only (DefaultAllow); 0.0.0.0/0 and ::/0 admit everyone. Validate
+	// refuses an empty list, which would admit no one.
 	Allow []string `yaml:"allow" json:"allow"`
 
 	Local   Local   `yaml:"local" json:"local"`
 	Push    Push    `yaml:"push" json:"push"`
 	Journal Journal `yaml:"journal" json:"journal"`
 	HTTP    HTTP    `yaml:"http" json:"http"`
+	Privacy Privacy `yaml:"privacy" json:"privacy"`
 	Log     Log     `yaml:"log" json:"log"`
 
 	// origins records where each setting's value came from; see Source.
@@ -72,6 +76,27 @@ type Local struct {
 	// the next client to connect receives first; 0 sends a client only
 	// what is written after it connects, as the original did.
 	Backlog int `yaml:"backlog" json:"backlog"`
+	// MaxConnRate is how many new connections per second each source
+	// address may open to the local port, on average; 0 is no limit.
+	MaxConnRate float64 `yaml:"max_conn_rate" json:"max_conn_rate"`
+	// MaxConnBurst is how many new connections a source address may open
+	// at once, beyond MaxConnRate, before it is held to the rate.
+	MaxConnBurst int `yaml:"max_conn_burst" json:"max_conn_burst"`
+	// TLS turns TLS on for the local port; plain TCP when CertFile is empty.
+	TLS LocalTLSSettings `yaml:"tls" json:"tls"`
+}
+
+// LocalTLSSettings are the files of TLS on the local port. See
+// Config.LocalTLS for the values a component takes.
+type LocalTLSSettings struct {
+	// CertFile is the server's certificate chain (PEM); empty keeps the
+	// local port on plain TCP.
+	CertFile string `yaml:"cert_file" json:"cert_file"`
+	// KeyFile is the private key of CertFile (PEM).
+	KeyFile string `yaml:"key_file" json:"key_file"`
+	// ClientCAFile, when set, holds the CA certificates (PEM) that must have
+	// signed the certificate every client presents.
+	ClientCAFile string `yaml:"client_ca_file" json:"client_ca_file"`
 }
 
 // Push holds the settings of push mode: the manual's Push connections, and
@@ -93,6 +118,26 @@ type Push struct {
 	// AckTimeout drops and reconnects a push connection whose sent data
 	// the receiver leaves unacknowledged for this long (TCP_USER_TIMEOUT).
 	AckTimeout Duration `yaml:"ack_timeout" json:"ack_timeout"`
+	// TLS turns TLS on for the push connections.
+	TLS PushTLSSettings `yaml:"tls" json:"tls"`
+}
+
+// PushTLSSettings are the settings of TLS on push connections. There is
+// deliberately no way to skip verifying the receiver's certificate. See
+// Config.PushTLS for the values a component takes.
+type PushTLSSettings struct {
+	// Enabled connects to every receiver with TLS.
+	Enabled bool `yaml:"enabled" json:"enabled"`
+	// CAFile holds the CA certificates (PEM) the receivers' certificates
+	// are verified against; empty uses the system's roots.
+	CAFile string `yaml:"ca_file" json:"ca_file"`
+	// ServerName, when set, is the name the receivers' certificates must
+	// carry, instead of the host each receiver is dialled by.
+	ServerName string `yaml:"server_name" json:"server_name"`
+	// CertFile and KeyFile are the client certificate (PEM) presented to
+	// the receivers, and its private key; both or neither.
+	CertFile string `yaml:"cert_file" json:"cert_file"`
+	KeyFile  string `yaml:"key_file" json:"key_file"`
 }
 
 // Target is one more push receiver.
@@ -135,6 +180,38 @@ type HTTP struct {
 	Token string `yaml:"token" json:"token"`
 	// MaxBody is the largest request body accepted, in bytes.
 	MaxBody int64 `yaml:"max_body" json:"max_body"`
+	// MaxEvents is the most events one ingest request may carry.
+	MaxEvents int `yaml:"max_events" json:"max_events"`
+	// MaxJSONDepth is the deepest nesting of arrays and objects an ingest
+	// request may have.
+	MaxJSONDepth int `yaml:"max_json_depth" json:"max_json_depth"`
+	// AdminUser is the name the admin page's login takes.
+	AdminUser string `yaml:"admin_user" json:"admin_user"`
+	// AdminPasswordHash is the bcrypt hash of the admin page's password
+	// (made by ipsmdr hash-password); empty turns the login off.
+	AdminPasswordHash string `yaml:"admin_password_hash" json:"admin_password_hash"`
+	// MetricsPublic lets anyone read /metrics; when false it needs the
+	// bearer token or an admin session.
+	MetricsPublic bool `yaml:"metrics_public" json:"metrics_public"`
+	// TLS turns HTTPS on; plain HTTP when CertFile is empty.
+	TLS HTTPTLSSettings `yaml:"tls" json:"tls"`
+}
+
+// HTTPTLSSettings are the files of HTTPS. See Config.HTTPTLS for the values
+// a component takes.
+type HTTPTLSSettings struct {
+	// CertFile is the server's certificate chain (PEM); empty serves plain
+	// HTTP.
+	CertFile string `yaml:"cert_file" json:"cert_file"`
+	// KeyFile is the private key of CertFile (PEM).
+	KeyFile string `yaml:"key_file" json:"key_file"`
+}
+
+// Privacy holds the settings that keep personal data out of what is sent.
+type Privacy struct {
+	// MaskDigits replaces the last this many digits of the Number and DDI
+	// fields of the records sent with X; 0 masks nothing.
+	MaskDigits int `yaml:"mask_digits" json:"mask_digits"`
 }
 
 // Log holds the settings of the server's own log.
@@ -156,11 +233,13 @@ func Default() Config {
 		TimeFormat:    "24h",
 		Timezone:      "Local",
 		CallTimeout:   Duration(24 * time.Hour),
-		Allow:         []string{},
+		Allow:         DefaultAllow(),
 		Local: Local{
 			MaxClients:   1000,
 			WriteTimeout: Duration(30 * time.Second),
 			Backlog:      100000,
+			MaxConnRate:  10,
+			MaxConnBurst: 20,
 		},
 		Push: Push{
 			Enabled:    false,
@@ -180,14 +259,29 @@ func Default() Config {
 			HardCapBytes:  0,
 		},
 		HTTP: HTTP{
-			Address: "127.0.0.1:8080",
-			Token:   "",
-			MaxBody: 4 << 20,
+			Address:       "127.0.0.1:8080",
+			Token:         "",
+			MaxBody:       4 << 20,
+			MaxEvents:     10000,
+			MaxJSONDepth:  10,
+			AdminUser:     "admin",
+			MetricsPublic: true,
 		},
 		Log: Log{
 			Level:  "info",
 			Format: "text",
 		},
+	}
+}
+
+// DefaultAllow returns the networks the local port admits by default:
+// loopback, the private networks of RFC 1918 and RFC 4193, and link-local
+// addresses.
+func DefaultAllow() []string {
+	return []string{
+		"127.0.0.0/8", "::1/128",
+		"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+		"169.254.0.0/16", "fc00::/7", "fe80::/10",
 	}
 }
 
@@ -261,8 +355,10 @@ func (c Config) LocalAddress() string {
 }
 
 // AllowedNetworks returns the networks of Allow as prefixes, a single
-// address becoming a /32 or /128. An empty result admits everyone. Entries
-// that do not parse (which Validate refuses) are left out.
+// address becoming a /32 or /128: by default loopback and private networks
+// (DefaultAllow); 0.0.0.0/0 and ::/0 when everyone is admitted. Entries
+// that do not parse are left out; Validate refuses them, and refuses an
+// empty list, so for a valid Config the result is never empty.
 func (c Config) AllowedNetworks() []netip.Prefix {
 	var nets []netip.Prefix
 	for _, s := range c.Allow {
@@ -277,6 +373,76 @@ func (c Config) AllowedNetworks() []netip.Prefix {
 // empty nor "off".
 func (c Config) HTTPEnabled() bool {
 	return c.HTTP.Address != "" && c.HTTP.Address != "off"
+}
+
+// TLSFiles are the files of TLS on a listening port: the local port or
+// HTTP. TLS is off when CertFile is empty.
+type TLSFiles struct {
+	CertFile string // certificate chain, PEM
+	KeyFile  string // its private key, PEM
+	// ClientCAFile, when set, holds the CA certificates (PEM) that must
+	// have signed a certificate every client presents. Always empty for
+	// HTTP.
+	ClientCAFile string
+}
+
+// Enabled reports whether TLS is on: CertFile is set.
+func (t TLSFiles) Enabled() bool {
+	return t.CertFile != ""
+}
+
+// PushTLSFiles are the settings of TLS on push connections. The receiver's
+// certificate is always verified.
+type PushTLSFiles struct {
+	Enabled    bool   // connect with TLS
+	CAFile     string // CA certificates (PEM) to verify receivers; empty: the system's roots
+	ServerName string // name the receivers' certificates must carry; empty: each receiver's host
+	CertFile   string // client certificate (PEM); empty for none
+	KeyFile    string // its private key (PEM)
+}
+
+// LocalTLS returns the files of TLS on the local port; TLS is off (plain
+// TCP) when CertFile is empty.
+func (c Config) LocalTLS() TLSFiles {
+	t := c.Local.TLS
+	if t.CertFile == "" {
+		return TLSFiles{}
+	}
+	return TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile, ClientCAFile: t.ClientCAFile}
+}
+
+// PushTLS returns the settings of TLS on push connections: the zero value,
+// plain TCP, when push.tls.enabled is false, whatever files are set.
+func (c Config) PushTLS() PushTLSFiles {
+	t := c.Push.TLS
+	if !t.Enabled {
+		return PushTLSFiles{}
+	}
+	return PushTLSFiles{Enabled: true, CAFile: t.CAFile, ServerName: t.ServerName, CertFile: t.CertFile, KeyFile: t.KeyFile}
+}
+
+// HTTPTLS returns the files of HTTPS; plain HTTP when CertFile is empty.
+func (c Config) HTTPTLS() TLSFiles {
+	t := c.HTTP.TLS
+	if t.CertFile == "" {
+		return TLSFiles{}
+	}
+	return TLSFiles{CertFile: t.CertFile, KeyFile: t.KeyFile}
+}
+
+// HTTPLoopback reports whether HTTP listens on a loopback address only:
+// its host is in 127.0.0.0/8, is ::1 or is localhost. An empty host (all
+// addresses) is not loopback.
+func (c Config) HTTPLoopback() bool {
+	host, _, err := net.SplitHostPort(c.HTTP.Address)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // parseNetwork reads a CIDR prefix, or a single IP address as a /32 or /128,

@@ -88,11 +88,25 @@ padding_char: "0"
 time_format: 24h
 timezone: Local
 call_timeout: 24h
-allow: []
+allow:
+    - 127.0.0.0/8
+    - ::1/128
+    - 10.0.0.0/8
+    - 172.16.0.0/12
+    - 192.168.0.0/16
+    - 169.254.0.0/16
+    - fc00::/7
+    - fe80::/10
 local:
     max_clients: 1000
     write_timeout: 30s
     backlog: 100000
+    max_conn_rate: 10
+    max_conn_burst: 20
+    tls:
+        cert_file: ""
+        key_file: ""
+        client_ca_file: ""
 push:
     enabled: false
     remote_ip: ""
@@ -101,6 +115,12 @@ push:
     retry_min: 100ms
     retry_max: 1s
     ack_timeout: 10s
+    tls:
+        enabled: false
+        ca_file: ""
+        server_name: ""
+        cert_file: ""
+        key_file: ""
 journal:
     dir: ./ipsmdr-data/journal
     sync: always
@@ -112,6 +132,16 @@ http:
     address: 127.0.0.1:8080
     token: ""
     max_body: 4194304
+    max_events: 10000
+    max_json_depth: 10
+    admin_user: admin
+    admin_password_hash: ""
+    metrics_public: true
+    tls:
+        cert_file: ""
+        key_file: ""
+privacy:
+    mask_digits: 0
 log:
     level: info
     format: text
@@ -131,7 +161,7 @@ func TestPrecedence(t *testing.T) {
 		wantAllow  []string
 		wantSource string
 	}{
-		{"default", false, false, false, 2007, []string{}, "default"},
+		{"default", false, false, false, 2007, config.DefaultAllow(), "default"},
 		{"file", true, false, false, 3001, []string{"10.1.0.0/16", "10.2.0.0/16"}, "file %s line 1"},
 		{"env over file", true, true, false, 3002, []string{"10.3.0.0/16"}, "environment IPSMDR_LOCAL_PORT"},
 		{"env", false, true, false, 3002, []string{"10.3.0.0/16"}, "environment IPSMDR_LOCAL_PORT"},
@@ -222,7 +252,8 @@ func TestNilGetenv(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	b, err := json.Marshal(config.Default().Local)
-	if want := `{"max_clients":1000,"write_timeout":"30s","backlog":100000}`; err != nil || string(b) != want {
+	if want := `{"max_clients":1000,"write_timeout":"30s","backlog":100000,"max_conn_rate":10,"max_conn_burst":20,` +
+		`"tls":{"cert_file":"","key_file":"","client_ca_file":""}}`; err != nil || string(b) != want {
 		t.Errorf("json = %s, %v; want %s", b, err, want)
 	}
 	var l config.Local
@@ -417,9 +448,17 @@ func TestHelpers(t *testing.T) {
 	}
 
 	d := config.Default()
-	if d.Location() != time.Local || d.Padding() != '0' || d.Clock12() || d.SyncInterval() != 0 || d.AllowedNetworks() != nil || !d.HTTPEnabled() {
-		t.Errorf("Default() helpers: Location %v, Padding %q, Clock12 %v, SyncInterval %v, AllowedNetworks %v, HTTPEnabled %v",
-			d.Location(), d.Padding(), d.Clock12(), d.SyncInterval(), d.AllowedNetworks(), d.HTTPEnabled())
+	if d.Location() != time.Local || d.Padding() != '0' || d.Clock12() || d.SyncInterval() != 0 || !d.HTTPEnabled() {
+		t.Errorf("Default() helpers: Location %v, Padding %q, Clock12 %v, SyncInterval %v, HTTPEnabled %v",
+			d.Location(), d.Padding(), d.Clock12(), d.SyncInterval(), d.HTTPEnabled())
+	}
+	wantDefault := []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16"),
+		netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10"),
+	}
+	if got := d.AllowedNetworks(); !slices.Equal(got, wantDefault) {
+		t.Errorf("Default().AllowedNetworks() = %v, want %v", got, wantDefault)
 	}
 
 	c = mustLoad(t, []string{"--timezone", "Europe/London"}, nil)
@@ -514,8 +553,8 @@ func TestFlagHelp(t *testing.T) {
 			t.Errorf("--%s: help %q does not say the default", f.Name, f.Usage)
 		}
 	})
-	if n != 30 {
-		t.Errorf("%d flags, want 30 (--config and 29 settings)", n)
+	if n != 48 {
+		t.Errorf("%d flags, want 48 (--config and 47 settings)", n)
 	}
 	var out strings.Builder
 	fs.SetOutput(&out)

@@ -16,6 +16,7 @@ type loader struct {
 	file     string            // the file's name as given, for messages
 	unread   map[string]*Error // settings whose latest value did not parse
 	fileErrs []error           // problems of the file's structure, in order
+	secrets  []string          // secret settings the file gives a value, in its order
 }
 
 // newLoader starts from the defaults def, each recorded as such.
@@ -128,6 +129,9 @@ func (l *loader) scalar(s *setting, k, v *yaml.Node) {
 	raw := v.Value
 	if isNull(v) {
 		raw = ""
+	}
+	if s.secret && raw != "" {
+		l.secrets = append(l.secrets, s.path)
 	}
 	l.apply(s, raw, fmt.Sprintf("file %s line %d", l.file, k.Line))
 }

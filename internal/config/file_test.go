@@ -17,10 +17,10 @@ func TestInvalidFiles(t *testing.T) {
 		want []string
 	}{
 		{"testdata/invalid-unknown-key.yml", []string{
-			"file testdata/invalid-unknown-key.yml line 3: unknown setting local_prot (did you mean local_port?); the settings at the top level are enabled, local_port, listen_address, padding_char, time_format, timezone, call_timeout, allow, local, push, journal, http, log",
+			"file testdata/invalid-unknown-key.yml line 3: unknown setting local_prot (did you mean local_port?); the settings at the top level are enabled, local_port, listen_address, padding_char, time_format, timezone, call_timeout, allow, local, push, journal, http, privacy, log",
 		}},
 		{"testdata/invalid-unknown-nested.yml", []string{
-			"file testdata/invalid-unknown-nested.yml line 4: unknown setting push.remote_prot (did you mean push.remote_port?); the settings under push are enabled, remote_ip, remote_port, targets, retry_min, retry_max, ack_timeout",
+			"file testdata/invalid-unknown-nested.yml line 4: unknown setting push.remote_prot (did you mean push.remote_port?); the settings under push are enabled, remote_ip, remote_port, targets, retry_min, retry_max, ack_timeout, tls",
 			"file testdata/invalid-unknown-nested.yml line 6: unknown setting journal.directory; the settings under journal are dir, sync, memory_records, max_age, max_bytes, hard_cap_bytes",
 		}},
 		// yaml.v3 names the line of the mapping it was reading, not the
@@ -32,7 +32,7 @@ func TestInvalidFiles(t *testing.T) {
 			"file testdata/invalid-duplicate.yml line 3: local_port is given twice (first on line 1)",
 		}},
 		{"testdata/invalid-shape.yml", []string{
-			"file testdata/invalid-shape.yml line 1: push wants settings (enabled, remote_ip, remote_port, targets, retry_min, retry_max, ack_timeout), found the single value true",
+			"file testdata/invalid-shape.yml line 1: push wants settings (enabled, remote_ip, remote_port, targets, retry_min, retry_max, ack_timeout, tls), found the single value true",
 			"file testdata/invalid-shape.yml line 2: local_port wants a single value, found a list",
 			`file testdata/invalid-shape.yml line 4: allow wants a list (lines starting with "- "), found the single value 127.0.0.0/8`,
 			"file testdata/invalid-shape.yml line 6: log.level wants a single value, found a list",
@@ -73,6 +73,7 @@ func TestInvalidFiles(t *testing.T) {
 			"http.address: localhost (from file testdata/invalid-several.yml line 31) is not allowed: want host:port such as 127.0.0.1:8080 (port 0..65535), or off",
 			"http.token: (hidden) (from file testdata/invalid-several.yml line 32) is not allowed: want a token without spaces or control characters, or empty for none",
 			"http.max_body: 4MB (from file testdata/invalid-several.yml line 33) is not allowed: want a number of bytes 1024..1073741824",
+			"privacy.mask_digits: 16 (from file testdata/invalid-several.yml line 39) is not allowed: want a number 0..15",
 			"log.level: verbose (from file testdata/invalid-several.yml line 35) is not allowed: want debug, info, warn or error",
 			"log.format: xml (from file testdata/invalid-several.yml line 36) is not allowed: want text or json",
 		}},
@@ -156,7 +157,6 @@ push:
   targets:
     - 192.0.2.11:2008
     - address: "[2001:db8::1]:2008"
-allow: []
 `)
 	c := mustLoad(t, []string{"--config", path}, nil)
 	if !c.Enabled || c.LocalPort != 2010 || c.Local.WriteTimeout.String() != "30m" || c.CallTimeout.String() != "30m" {

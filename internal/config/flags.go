@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"flag"
+	"fmt"
+	"os"
 	"slices"
 	"strings"
 )
@@ -16,6 +18,8 @@ type Flags struct {
 	config   *string
 	values   map[string]*flagValue // by flag name
 	file     string                // the file Load read
+	loaded   *Config               // what the last Load returned, if it succeeded
+	secrets  []string              // secret settings the file read by the last Load holds
 }
 
 // Bind registers --config and one flag per setting on fs, each with help
@@ -69,7 +73,7 @@ func (f *Flags) Load(getenv func(string) string) (Config, error) {
 	if given["config"] {
 		file, from = *f.config, "flag --config"
 	}
-	f.file = file
+	f.file, f.loaded, f.secrets = file, nil, nil
 	if file != "" {
 		if err := l.readFile(file, from); err != nil {
 			return Config{}, err
@@ -116,7 +120,50 @@ func (f *Flags) Load(getenv func(string) string) (Config, error) {
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
+	f.loaded, f.secrets = l.c, l.secrets
 	return *l.c, nil
+}
+
+// Warnings returns what the last successful Load found unsafe though
+// allowed, one sentence each, for the command to log at start-up; none
+// after a failed Load:
+//
+//   - the settings file holds a secret (http.token,
+//     http.admin_password_hash), whether or not the environment or a flag
+//     overrides it, and its mode lets its group or others read it;
+//   - push.tls files or a server name are set while push.tls.enabled is
+//     false, so that records are pushed over plain TCP.
+func (f *Flags) Warnings() []string {
+	c := f.loaded
+	if c == nil {
+		return nil
+	}
+	var ws []string
+	if len(f.secrets) > 0 {
+		if fi, err := os.Stat(f.file); err == nil && fi.Mode().Perm()&0o044 != 0 {
+			ws = append(ws, fmt.Sprintf("settings file %s holds secrets (%s) and is readable by others (mode %04o): chmod 600 %s",
+				f.file, strings.Join(f.secrets, ", "), fi.Mode().Perm(), f.file))
+		}
+	}
+	if t := c.Push.TLS; !t.Enabled && len(c.PushAddresses()) > 0 {
+		var set []string
+		for _, p := range []struct{ path, v string }{
+			{"push.tls.ca_file", t.CAFile}, {"push.tls.server_name", t.ServerName},
+			{"push.tls.cert_file", t.CertFile}, {"push.tls.key_file", t.KeyFile},
+		} {
+			if p.v != "" {
+				set = append(set, p.path)
+			}
+		}
+		verb := "are"
+		if len(set) == 1 {
+			verb = "is"
+		}
+		if len(set) > 0 {
+			ws = append(ws, fmt.Sprintf("%s %s set but push.tls.enabled is false: records are pushed over plain TCP", strings.Join(set, ", "), verb))
+		}
+	}
+	return ws
 }
 
 // ConfigFile returns the name of the file the last Load read, or "" when it

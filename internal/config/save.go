@@ -13,8 +13,9 @@ import (
 // Save writes c to path as YAML that Load reads back, so that the file is
 // never seen half-written: to a temporary file beside it, synced, then
 // renamed over path, and the directory synced. The file is readable only by
-// its owner (0600) when it holds an http.token, else 0644. Save refuses a
-// Config that does not validate.
+// its owner (0600) when it holds a secret (http.token or
+// http.admin_password_hash), else 0644. Save refuses a Config that does not
+// validate.
 func Save(path string, c Config) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("save settings: %w", err)
@@ -30,7 +31,7 @@ func Save(path string, c Config) error {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	perm := os.FileMode(0o644)
-	if c.HTTP.Token != "" {
+	if c.HTTP.Token != "" || c.HTTP.AdminPasswordHash != "" {
 		perm = 0o600
 	}
 	if err := statefile.WriteMode(path, buf.Bytes(), perm); err != nil {

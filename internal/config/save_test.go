@@ -13,11 +13,12 @@ import (
 func TestSaveLoadRoundTrip(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
-		edit     func(c *config.Config)
+		edit     func(c *config.Config, pem func(string) string)
 		wantMode os.FileMode
 	}{
-		{"defaults", func(c *config.Config) {}, 0o644},
-		{"everything changed", func(c *config.Config) {
+		{"defaults", func(c *config.Config, pem func(string) string) {}, 0o644},
+		{"admin password hash only", func(c *config.Config, pem func(string) string) { c.HTTP.AdminPasswordHash = testHash }, 0o600},
+		{"everything changed", func(c *config.Config, pem func(string) string) {
 			c.Enabled = false
 			c.LocalPort = 2010
 			c.ListenAddress = "::"
@@ -26,24 +27,44 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			c.Timezone = "UTC"
 			c.CallTimeout = config.Duration(90 * time.Minute)
 			c.Allow = []string{"127.0.0.0/8", "2001:db8::/32"}
-			c.Local = config.Local{MaxClients: 5, WriteTimeout: config.Duration(5 * time.Second), Backlog: 0}
+			c.Local = config.Local{
+				MaxClients: 5, WriteTimeout: config.Duration(5 * time.Second), Backlog: 0,
+				MaxConnRate: 0.5, MaxConnBurst: 3,
+				TLS: config.LocalTLSSettings{CertFile: pem("local.pem"), KeyFile: pem("local-key.pem"), ClientCAFile: pem("clients-ca.pem")},
+			}
 			c.Push = config.Push{
 				Enabled: true, RemoteIP: "::1", RemotePort: 2009,
 				Targets:  []config.Target{{Address: "[2001:db8::1]:2008"}, {Address: "collector.example.com:2008"}},
 				RetryMin: config.Duration(20 * time.Millisecond), RetryMax: config.Duration(90 * time.Second),
 				AckTimeout: config.Duration(2 * time.Minute),
+				TLS: config.PushTLSSettings{
+					Enabled: true, CAFile: pem("receivers-ca.pem"), ServerName: "collector.example.com",
+					CertFile: pem("client.pem"), KeyFile: pem("client-key.pem"),
+				},
 			}
 			c.Journal = config.Journal{
 				Dir: "/var/lib/ipsmdr/journal", Sync: "200ms", MemoryRecords: 5000,
 				MaxAge: config.Duration(30 * 24 * time.Hour), MaxBytes: 10 << 30, HardCapBytes: 20 << 30,
 			}
-			c.HTTP = config.HTTP{Address: "[::1]:8080", Token: `s3c'ret"#:-x`, MaxBody: 1 << 20}
+			c.HTTP = config.HTTP{
+				Address: "192.0.2.1:8443", Token: `s3c'ret"#:-x`, MaxBody: 1 << 20, MaxEvents: 50, MaxJSONDepth: 4,
+				AdminUser: "Jane Doe", AdminPasswordHash: testHash, MetricsPublic: false,
+				TLS: config.HTTPTLSSettings{CertFile: pem("https.pem"), KeyFile: pem("https-key.pem")},
+			}
+			c.Privacy = config.Privacy{MaskDigits: 4}
 			c.Log = config.Log{Level: "debug", Format: "json"}
 		}, 0o600},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config.Default()
-			tt.edit(&c)
+			files := t.TempDir()
+			tt.edit(&c, func(name string) string {
+				p := filepath.Join(files, name)
+				if err := os.WriteFile(p, []byte("-----BEGIN CERTIFICATE-----\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			})
 			path := filepath.Join(t.TempDir(), "ipsmdr.yaml")
 			if err := config.Save(path, c); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ type setting struct {
 	allowed string // what is allowed, to follow "want " in an *Error
 	secret  bool   // never shown in messages
 	// field returns a pointer to the setting's field in c: *bool, *int,
-	// *int64, *string, *Duration, *[]string or *[]Target.
+	// *int64, *float64, *string, *Duration, *[]string or *[]Target.
 	field func(c *Config) any
 }
 
@@ -69,7 +70,7 @@ var settings = []setting{
 	},
 	{
 		path: "allow", flag: "allow", env: "IPSMDR_ALLOW",
-		usage:   "admit only these client `networks` to the local port: CIDR prefixes or IP addresses, comma-separated or repeated; none admits everyone",
+		usage:   "admit only these client `networks` to the local port: CIDR prefixes or IP addresses, comma-separated or repeated, replacing the default (loopback and private networks); 0.0.0.0/0,::/0 admits everyone",
 		allowed: "a network in CIDR notation such as 192.0.2.0/24, or an IP address",
 		field:   func(c *Config) any { return &c.Allow },
 	},
@@ -90,6 +91,36 @@ var settings = []setting{
 		usage:   "`records` written while no local port client was connected that the next client to connect receives first, 0..10000000; 0 sends a client only what is written after it connects, as the original did",
 		allowed: "a number 0..10000000",
 		field:   func(c *Config) any { return &c.Local.Backlog },
+	},
+	{
+		path: "local.max_conn_rate", flag: "local-max-conn-rate", env: "IPSMDR_LOCAL_MAX_CONN_RATE",
+		usage:   "average `rate` of new connections per second each source address may open to the local port (beyond it and --local-max-conn-burst, more are closed at once), 0.1..100000; 0 is no limit",
+		allowed: "0 for no limit, or a number of connections per second 0.1..100000",
+		field:   func(c *Config) any { return &c.Local.MaxConnRate },
+	},
+	{
+		path: "local.max_conn_burst", flag: "local-max-conn-burst", env: "IPSMDR_LOCAL_MAX_CONN_BURST",
+		usage:   "new `connections` a source address may open to the local port at once before --local-max-conn-rate holds it back, 1..100000",
+		allowed: "a number 1..100000",
+		field:   func(c *Config) any { return &c.Local.MaxConnBurst },
+	},
+	{
+		path: "local.tls.cert_file", flag: "local-tls-cert-file", env: "IPSMDR_LOCAL_TLS_CERT_FILE",
+		usage:   "certificate chain `file` (PEM) that turns TLS on for the local port, with --local-tls-key-file; none keeps plain TCP",
+		allowed: "a readable PEM certificate file, or empty for plain TCP",
+		field:   func(c *Config) any { return &c.Local.TLS.CertFile },
+	},
+	{
+		path: "local.tls.key_file", flag: "local-tls-key-file", env: "IPSMDR_LOCAL_TLS_KEY_FILE",
+		usage:   "private key `file` (PEM) of --local-tls-cert-file; both or neither",
+		allowed: "a readable PEM private key file, or empty for plain TCP",
+		field:   func(c *Config) any { return &c.Local.TLS.KeyFile },
+	},
+	{
+		path: "local.tls.client_ca_file", flag: "local-tls-client-ca-file", env: "IPSMDR_LOCAL_TLS_CLIENT_CA_FILE",
+		usage:   "CA certificates `file` (PEM): when set, local port clients must present a certificate it signed; needs --local-tls-cert-file",
+		allowed: "a readable PEM file of CA certificates, or empty for no client certificates",
+		field:   func(c *Config) any { return &c.Local.TLS.ClientCAFile },
 	},
 	{
 		path: "push.enabled", flag: "push-enabled", env: "IPSMDR_PUSH_ENABLED",
@@ -134,6 +165,36 @@ var settings = []setting{
 		field:   func(c *Config) any { return &c.Push.AckTimeout },
 	},
 	{
+		path: "push.tls.enabled", flag: "push-tls-enabled", env: "IPSMDR_PUSH_TLS_ENABLED",
+		usage:   "connect to the push receivers with TLS, verifying their certificates",
+		allowed: "true or false",
+		field:   func(c *Config) any { return &c.Push.TLS.Enabled },
+	},
+	{
+		path: "push.tls.ca_file", flag: "push-tls-ca-file", env: "IPSMDR_PUSH_TLS_CA_FILE",
+		usage:   "CA certificates `file` (PEM) the push receivers' certificates are verified against; none uses the system's roots",
+		allowed: "a readable PEM file of CA certificates, or empty for the system's roots",
+		field:   func(c *Config) any { return &c.Push.TLS.CAFile },
+	},
+	{
+		path: "push.tls.server_name", flag: "push-tls-server-name", env: "IPSMDR_PUSH_TLS_SERVER_NAME",
+		usage:   "`name` the push receivers' certificates must carry; none expects each receiver's own host",
+		allowed: "a host name or IP address, or empty for each receiver's own host",
+		field:   func(c *Config) any { return &c.Push.TLS.ServerName },
+	},
+	{
+		path: "push.tls.cert_file", flag: "push-tls-cert-file", env: "IPSMDR_PUSH_TLS_CERT_FILE",
+		usage:   "client certificate `file` (PEM) presented to the push receivers, with --push-tls-key-file",
+		allowed: "a readable PEM certificate file, or empty for no client certificate",
+		field:   func(c *Config) any { return &c.Push.TLS.CertFile },
+	},
+	{
+		path: "push.tls.key_file", flag: "push-tls-key-file", env: "IPSMDR_PUSH_TLS_KEY_FILE",
+		usage:   "private key `file` (PEM) of --push-tls-cert-file; both or neither",
+		allowed: "a readable PEM private key file, or empty for no client certificate",
+		field:   func(c *Config) any { return &c.Push.TLS.KeyFile },
+	},
+	{
 		path: "journal.dir", flag: "journal-dir", env: "IPSMDR_JOURNAL_DIR",
 		usage:   "`directory` of the journal, the durable log of records",
 		allowed: "a directory path, not empty",
@@ -171,13 +232,13 @@ var settings = []setting{
 	},
 	{
 		path: "http.address", flag: "http-address", env: "IPSMDR_HTTP_ADDRESS",
-		usage:   "`host:port` of the admin page, ingest API, status and metrics; off turns HTTP off",
+		usage:   "`host:port` of the admin page, ingest API, status and metrics; off turns HTTP off; a host other than loopback needs --http-token and --http-admin-password-hash",
 		allowed: "host:port such as 127.0.0.1:8080 (port 0..65535), or off",
 		field:   func(c *Config) any { return &c.HTTP.Address },
 	},
 	{
 		path: "http.token", flag: "http-token", env: "IPSMDR_HTTP_TOKEN",
-		usage:   "bearer `token` the ingest API requires; none admits any caller",
+		usage:   "bearer `token` the ingest API requires; none admits any caller (only allowed with HTTP on loopback)",
 		allowed: "a token without spaces or control characters, or empty for none",
 		secret:  true,
 		field:   func(c *Config) any { return &c.HTTP.Token },
@@ -187,6 +248,55 @@ var settings = []setting{
 		usage:   "largest request body accepted, in `bytes`, 1024..1073741824",
 		allowed: "a number of bytes 1024..1073741824",
 		field:   func(c *Config) any { return &c.HTTP.MaxBody },
+	},
+	{
+		path: "http.max_events", flag: "http-max-events", env: "IPSMDR_HTTP_MAX_EVENTS",
+		usage:   "most `events` in one ingest request, 1..1000000",
+		allowed: "a number 1..1000000",
+		field:   func(c *Config) any { return &c.HTTP.MaxEvents },
+	},
+	{
+		path: "http.max_json_depth", flag: "http-max-json-depth", env: "IPSMDR_HTTP_MAX_JSON_DEPTH",
+		usage:   "deepest nesting of JSON arrays and objects in one ingest request, `levels` 2..100",
+		allowed: "a number 2..100",
+		field:   func(c *Config) any { return &c.HTTP.MaxJSONDepth },
+	},
+	{
+		path: "http.admin_user", flag: "http-admin-user", env: "IPSMDR_HTTP_ADMIN_USER",
+		usage:   "user `name` of the admin page's login: 1..64 printable characters, no :",
+		allowed: "a name of 1..64 printable characters, without :",
+		field:   func(c *Config) any { return &c.HTTP.AdminUser },
+	},
+	{
+		path: "http.admin_password_hash", flag: "http-admin-password-hash", env: "IPSMDR_HTTP_ADMIN_PASSWORD_HASH",
+		usage:   "bcrypt `hash` of the admin page's password, made by ipsmdr hash-password; none turns the login off (only allowed with HTTP on loopback)",
+		allowed: "a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters) made with ipsmdr hash-password, or empty for no admin login",
+		secret:  true,
+		field:   func(c *Config) any { return &c.HTTP.AdminPasswordHash },
+	},
+	{
+		path: "http.metrics_public", flag: "http-metrics-public", env: "IPSMDR_HTTP_METRICS_PUBLIC",
+		usage:   "serve /metrics without a login; false requires the bearer token or an admin session",
+		allowed: "true or false",
+		field:   func(c *Config) any { return &c.HTTP.MetricsPublic },
+	},
+	{
+		path: "http.tls.cert_file", flag: "http-tls-cert-file", env: "IPSMDR_HTTP_TLS_CERT_FILE",
+		usage:   "certificate chain `file` (PEM) that turns HTTPS on, with --http-tls-key-file; none serves plain HTTP",
+		allowed: "a readable PEM certificate file, or empty for plain HTTP",
+		field:   func(c *Config) any { return &c.HTTP.TLS.CertFile },
+	},
+	{
+		path: "http.tls.key_file", flag: "http-tls-key-file", env: "IPSMDR_HTTP_TLS_KEY_FILE",
+		usage:   "private key `file` (PEM) of --http-tls-cert-file; both or neither",
+		allowed: "a readable PEM private key file, or empty for plain HTTP",
+		field:   func(c *Config) any { return &c.HTTP.TLS.KeyFile },
+	},
+	{
+		path: "privacy.mask_digits", flag: "privacy-mask-digits", env: "IPSMDR_PRIVACY_MASK_DIGITS",
+		usage:   "replace the last this many `digits` of the Number and DDI fields of the records sent with X, 0..15; 0 masks nothing",
+		allowed: "a number 0..15",
+		field:   func(c *Config) any { return &c.Privacy.MaskDigits },
 	},
 	{
 		path: "log.level", flag: "log-level", env: "IPSMDR_LOG_LEVEL",
@@ -257,6 +367,13 @@ func (s *setting) set(c *Config, raw string) bool {
 			*p = v
 		}
 		return err == nil
+	case *float64:
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+		*p = v
+		return true
 	case *Duration:
 		v, err := time.ParseDuration(t)
 		if err == nil {
@@ -309,6 +426,8 @@ func (s *setting) get(c *Config) string {
 		return strconv.Itoa(*p)
 	case *int64:
 		return strconv.FormatInt(*p, 10)
+	case *float64:
+		return strconv.FormatFloat(*p, 'f', -1, 64)
 	case *Duration:
 		return p.String()
 	case *string:

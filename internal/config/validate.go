@@ -3,13 +3,17 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
@@ -121,6 +125,70 @@ func (k *checker) oneOf(path, v string, words ...string) {
 	}
 }
 
+// fileState is what file found of a file setting.
+type fileState int
+
+const (
+	fileUnset fileState = iota // empty: no file
+	fileOK                     // a regular file that can be opened for reading
+	fileBad                    // reported: missing, a directory or unreadable
+)
+
+// file checks that a file setting, when set, names a file that exists and
+// can be read, and reports which of these it is not.
+func (k *checker) file(path, name string) fileState {
+	if name == "" {
+		return fileUnset
+	}
+	if problem := fileProblem(name); problem != "" {
+		k.bad(path, lookup(path).allowed+"; "+problem)
+		return fileBad
+	}
+	return fileOK
+}
+
+// fileProblem says why the file name cannot be read, or returns "".
+func fileProblem(name string) string {
+	why := func(err error) string {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return "this one does not exist"
+		case errors.Is(err, fs.ErrPermission):
+			return "this one cannot be read (permission denied)"
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "this one cannot be read (" + err.Error() + ")"
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		return why(err)
+	}
+	if fi.IsDir() {
+		return "this one is a directory"
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return why(err)
+	}
+	f.Close()
+	return ""
+}
+
+// pair checks that a certificate and its key are given both or neither.
+// It is checked only when the file given can be read, so that one bad value
+// does not make two messages.
+func (k *checker) pair(certPath string, cert fileState, keyPath string, key fileState) {
+	switch {
+	case cert == fileOK && key == fileUnset:
+		k.bad(keyPath, "the PEM private key file of "+certPath+": both or neither")
+	case cert == fileUnset && key == fileOK:
+		k.bad(certPath, "the PEM certificate file of "+keyPath+": both or neither")
+	}
+}
+
 // problems checks every setting, in the order of the settings table, and
 // returns what is wrong. Settings in skip are not checked: they could not
 // be read, and their error is already known.
@@ -143,6 +211,9 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 		k.bad("timezone", allowed("timezone"))
 	}
 	k.durRange("call_timeout", c.CallTimeout, time.Minute, math.MaxInt64)
+	if len(c.Allow) == 0 {
+		k.bad("allow", "at least one network: an empty list would admit no one; to admit everyone, allow 0.0.0.0/0 and ::/0")
+	}
 	for i, a := range c.Allow {
 		if _, ok := parseNetwork(a); !ok {
 			k.badItem("allow", i, a, allowed("allow"))
@@ -152,6 +223,17 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 	k.intRange("local.max_clients", int64(c.Local.MaxClients), 1, 100000)
 	k.durRange("local.write_timeout", c.Local.WriteTimeout, time.Second, time.Hour)
 	k.intRange("local.backlog", int64(c.Local.Backlog), 0, 10000000)
+	// Written so that NaN, which no comparison admits, is refused too.
+	if r := c.Local.MaxConnRate; r != 0 && !(r >= 0.1 && r <= 100000) {
+		k.bad("local.max_conn_rate", allowed("local.max_conn_rate"))
+	}
+	k.intRange("local.max_conn_burst", int64(c.Local.MaxConnBurst), 1, 100000)
+	localCert := k.file("local.tls.cert_file", c.Local.TLS.CertFile)
+	localKey := k.file("local.tls.key_file", c.Local.TLS.KeyFile)
+	k.pair("local.tls.cert_file", localCert, "local.tls.key_file", localKey)
+	if k.file("local.tls.client_ca_file", c.Local.TLS.ClientCAFile) == fileOK && c.Local.TLS.CertFile == "" && c.Local.TLS.KeyFile == "" {
+		k.bad("local.tls.client_ca_file", "empty while local.tls.cert_file is empty: client certificates need TLS on the local port")
+	}
 
 	switch {
 	case c.Push.RemoteIP != "":
@@ -180,6 +262,13 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 		k.bad("push.retry_max", fmt.Sprintf("a duration from push.retry_min (%s) to 10m", c.Push.RetryMin))
 	}
 	k.durRange("push.ack_timeout", c.Push.AckTimeout, time.Second, 10*time.Minute)
+	k.file("push.tls.ca_file", c.Push.TLS.CAFile)
+	if c.Push.TLS.ServerName != "" && !validHost(c.Push.TLS.ServerName) {
+		k.bad("push.tls.server_name", allowed("push.tls.server_name"))
+	}
+	pushCert := k.file("push.tls.cert_file", c.Push.TLS.CertFile)
+	pushKey := k.file("push.tls.key_file", c.Push.TLS.KeyFile)
+	k.pair("push.tls.cert_file", pushCert, "push.tls.key_file", pushKey)
 
 	if strings.TrimSpace(c.Journal.Dir) == "" {
 		k.bad("journal.dir", allowed("journal.dir"))
@@ -209,13 +298,39 @@ func (c *Config) problems(skip map[string]bool) []*Error {
 		k.intRange("journal.hard_cap_bytes", h, minJournalBytes, maxJournalBytes)
 	}
 
-	if c.HTTPEnabled() && !validHostPort(c.HTTP.Address, 0, true) {
+	switch {
+	case !c.HTTPEnabled():
+	case !validHostPort(c.HTTP.Address, 0, true):
 		k.bad("http.address", allowed("http.address"))
+	case !c.HTTPLoopback() && (c.HTTP.Token == "" || c.HTTP.AdminPasswordHash == ""):
+		notSet := "http.token and http.admin_password_hash are"
+		switch {
+		case c.HTTP.Token != "":
+			notSet = "http.admin_password_hash is"
+		case c.HTTP.AdminPasswordHash != "":
+			notSet = "http.token is"
+		}
+		k.bad("http.address", "a loopback address (127.0.0.0/8, ::1 or localhost) or off, since "+notSet+" not set: "+
+			"HTTP on a non-loopback address needs http.token (for the ingest API) and http.admin_password_hash (for the admin page); "+
+			"make a hash with ipsmdr hash-password")
 	}
 	if strings.ContainsFunc(c.HTTP.Token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		k.bad("http.token", allowed("http.token"))
 	}
 	k.intRange("http.max_body", c.HTTP.MaxBody, 1024, 1<<30)
+	k.intRange("http.max_events", int64(c.HTTP.MaxEvents), 1, 1000000)
+	k.intRange("http.max_json_depth", int64(c.HTTP.MaxJSONDepth), 2, 100)
+	if !validUser(c.HTTP.AdminUser) {
+		k.bad("http.admin_user", allowed("http.admin_user"))
+	}
+	if h := c.HTTP.AdminPasswordHash; h != "" && !validBcrypt(h) {
+		k.bad("http.admin_password_hash", allowed("http.admin_password_hash"))
+	}
+	httpCert := k.file("http.tls.cert_file", c.HTTP.TLS.CertFile)
+	httpKey := k.file("http.tls.key_file", c.HTTP.TLS.KeyFile)
+	k.pair("http.tls.cert_file", httpCert, "http.tls.key_file", httpKey)
+
+	k.intRange("privacy.mask_digits", int64(c.Privacy.MaskDigits), 0, 15)
 
 	k.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	k.oneOf("log.format", c.Log.Format, "text", "json")
@@ -272,4 +387,34 @@ func validHost(s string) bool {
 	}
 	last := labels[len(labels)-1]
 	return strings.Trim(last, "0123456789") != ""
+}
+
+// validUser reports whether s is an admin user name: 1..64 printable
+// characters, without ':' (which HTTP Basic authentication would split on).
+func validUser(s string) bool {
+	n := utf8.RuneCountInString(s)
+	if n < 1 || n > 64 || !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool { return r == ':' || !unicode.IsPrint(r) })
+}
+
+// validBcrypt reports whether s has the form of a bcrypt hash: $2a$, $2b$
+// or $2y$, a two-digit cost 04..31, $, and 53 characters of bcrypt's base64
+// (salt and hash): 60 characters in all.
+func validBcrypt(s string) bool {
+	if len(s) != 60 || s[0] != '$' || s[1] != '2' || !strings.ContainsRune("aby", rune(s[2])) || s[3] != '$' || s[6] != '$' {
+		return false
+	}
+	cost, err := strconv.Atoi(s[4:6])
+	if err != nil || cost < 4 || cost > 31 {
+		return false
+	}
+	for i := 7; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '/') {
+			return false
+		}
+	}
+	return true
 }
