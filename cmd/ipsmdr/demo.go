@@ -30,6 +30,9 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 		return usageError{err}
 	}
 	log := newLogger(io, cfg.Log)
+	for _, w := range settings.Warnings() {
+		log.Warn(w)
+	}
 	simCfg, err := sim.config(log)
 	if err != nil {
 		return err

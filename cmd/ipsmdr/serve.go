@@ -32,6 +32,9 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 		return usageError{err}
 	}
 	log := newLogger(io, cfg.Log)
+	for _, w := range settings.Warnings() {
+		log.Warn(w)
+	}
 	var simCfg *simulator.Config
 	if *simulate {
 		c, err := sim.config(log)

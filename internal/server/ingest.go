@@ -145,7 +145,13 @@ func (s *Server) write(recs []smdr.Record, now time.Time) ([]Written, error) {
 	// One buffer for the group; the journal keeps the slices of it.
 	buf := make([]byte, 0, len(recs)*smdr.WireLength)
 	lines := make([][]byte, len(recs))
+	mask := s.cfg.Privacy.MaskDigits
 	for i, r := range recs {
+		if mask > 0 {
+			// Masked on the way out: the engine keeps the real number, so
+			// that a change is still told from the same number.
+			r.Number, r.DDI = smdr.MaskDigits(r.Number, mask), smdr.MaskDigits(r.DDI, mask)
+		}
 		start := len(buf)
 		buf = s.format.Append(buf, r)
 		lines[i] = buf[start:len(buf):len(buf)]

@@ -232,3 +232,21 @@ func copyDir(tb testing.TB, from, to string) {
 		}
 	}
 }
+
+// TestMaskDigitsHidesTheEndOfNumbers: with privacy.mask_digits the feed
+// carries numbers with their last digits as X; a repeated number is still
+// no change (no CALLMODIFIED).
+func TestMaskDigitsHidesTheEndOfNumbers(t *testing.T) {
+	srv := open(t, func(c *config.Config) { c.Privacy.MaskDigits = 4 })
+	got := ingest(t, srv,
+		smdr.CallEvent{Call: "a", Event: "ringing", Direction: "in", Trunk: "1", Number: "07968543537", DDI: "441614960300"},
+		smdr.CallEvent{Call: "a", Event: "connected", Number: "07968543537"})
+	if len(got) != 2 {
+		t.Fatalf("got %d records, want RINGING and ANSWERED only", len(got))
+	}
+	for _, r := range got {
+		if !strings.Contains(r.Line, " 00000796854XXXX ") || !strings.Contains(r.Line, " 00044161496XXXX ") {
+			t.Errorf("line %q, want number 0796854XXXX and DDI 44161496XXXX", r.Line)
+		}
+	}
+}
