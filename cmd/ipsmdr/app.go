@@ -40,6 +40,7 @@ func commands() []command {
 		{"tail", "connect to a server's local port and print its records", runTail},
 		{"receive", "accept a server's push connections and print or store records", runReceive},
 		{"parse", "parse record files to JSON lines or CSV, reporting bad lines", runParse},
+		{"hash-password", "hash a password read from stdin for http.admin_password_hash", runHashPassword},
 	}
 	return cmds
 }
@@ -94,7 +95,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'ipsmdr COMMAND --help' for a command's flags.")

@@ -76,12 +76,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 		httpAddr = ln.Addr().String()
 		hs := &http.Server{
 			Handler: httpd.New(srv, httpd.Config{
-				Token:    cfg.HTTP.Token,
-				MaxBody:  cfg.HTTP.MaxBody,
-				Padding:  cfg.Padding(),
-				Clock:    cfg.ParseClock(),
-				Location: cfg.Location(),
-				Logger:   log,
+				Token:             cfg.HTTP.Token,
+				MaxBody:           cfg.HTTP.MaxBody,
+				AdminUser:         cfg.HTTP.AdminUser,
+				AdminPasswordHash: cfg.HTTP.AdminPasswordHash,
+				MetricsPublic:     cfg.HTTP.MetricsPublic,
+				MaxEvents:         cfg.HTTP.MaxEvents,
+				Padding:           cfg.Padding(),
+				Clock:             cfg.ParseClock(),
+				Location:          cfg.Location(),
+				Logger:            log,
 			}),
 			// Requests live in ctx, so that followers of the records feed
 			// end when the server shuts down instead of holding it up.

@@ -33,14 +33,27 @@ type Config struct {
 	Clock    smdr.Clock
 	Location *time.Location
 	Logger   *slog.Logger
+
+	// AdminUser and AdminPasswordHash (bcrypt, as 'ipsmdr hash-password'
+	// prints it) are the admin's login; AdminUser "" means "admin". With
+	// AdminPasswordHash "" there is no login: the pages, status and records
+	// feed are open to whoever reaches the port, so config validation must
+	// keep HTTP on loopback then. See auth.go.
+	AdminUser         string
+	AdminPasswordHash string
+	// MetricsPublic serves /metrics to anyone. Otherwise /metrics takes the
+	// bearer token or an admin session, or is open when neither a token nor
+	// a password is set.
+	MetricsPublic bool
 }
 
 // Handler serves the server's HTTP API.
 type Handler struct {
-	srv *server.Server
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	srv  *server.Server
+	cfg  Config
+	log  *slog.Logger
+	mux  *http.ServeMux
+	auth *auth
 }
 
 // New returns the handler for srv.
@@ -55,15 +68,19 @@ func New(srv *server.Server, cfg Config) *Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{srv: srv, cfg: cfg, log: cfg.Logger.With("component", "http"), mux: http.NewServeMux()}
+	h.auth = newAuth(cfg, h.log)
 	h.mux.HandleFunc("POST /api/v1/events", h.postEvents)
-	h.mux.HandleFunc("GET /api/v1/records", h.getRecords)
-	h.mux.HandleFunc("GET /api/v1/status", h.getStatus)
+	h.mux.HandleFunc("GET /api/v1/records", h.reader(h.getRecords))
+	h.mux.HandleFunc("GET /api/v1/status", h.reader(h.getStatus))
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	h.mux.Handle("GET /metrics", promhttp.HandlerFor(srv.Registry(), promhttp.HandlerOpts{}))
-	h.mux.HandleFunc("GET /{$}", h.getIndex)
+	h.mux.Handle("GET /metrics", h.metrics(promhttp.HandlerFor(srv.Registry(), promhttp.HandlerOpts{})))
+	h.mux.HandleFunc("GET /{$}", h.page(h.getIndex))
+	h.mux.HandleFunc("GET /login", h.getLogin)
+	h.mux.HandleFunc("POST /login", h.postLogin)
+	h.mux.HandleFunc("POST /logout", h.postLogout)
 	return h
 }
 
