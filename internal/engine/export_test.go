@@ -57,4 +57,3 @@ func (e *Engine) Expire(now time.Time) ([]smdr.Record, int) {
 	e.Commit()
 	return recs, n
 }
-

@@ -3,17 +3,22 @@
 // client connected.
 //
 // Records written while no client was connected are not lost: the server
-// remembers the newest record any client has been sent (durably, in
+// remembers the newest record any client has had (durably, in
 // Config.CursorFile) and a client that connects first gets the records after
 // it, up to Config.Backlog, like a PBX's listen mode but surviving restarts.
+// A client "has had" a record once its kernel acknowledged it (on Linux,
+// bytes written less the send queue, see internal/tcpack), and, when its
+// connection ends other than by the client closing it cleanly, only up to
+// Config.ResendWindow records before that: what sat in socket buffers when
+// a client went away goes to the next client (see backlog.go).
 //
 // Each client is served by its own goroutine that reads the journal from its
 // own cursor and writes in batches, so a slow client never delays the
 // others: it only falls behind, and a client that falls further behind than
-// the journal keeps, or accepts no bytes for the write timeout, is dropped
-// and counted. Bytes a client sends are read and thrown away (the protocol
-// gives them no meaning); reading them is also how a closed client is
-// noticed.
+// the journal keeps, accepts no bytes for the write timeout, or meets a
+// journal read error, is dropped and counted. Bytes a client sends are read
+// and thrown away (the protocol gives them no meaning); reading them is also
+// how a closed client is noticed.
 package feed
 
 import (
@@ -26,9 +31,11 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/internal/tcpack"
 )
 
 // Config is what the local-mode listener needs.
@@ -41,10 +48,17 @@ type Config struct {
 	// Backlog is how many records written before a client connected, and
 	// not yet sent to any client, that client gets first; 0 = none.
 	Backlog int
-	// CursorFile keeps the newest record sent to any client across
+	// CursorFile keeps the newest record any client has had across
 	// restarts; "" keeps it in memory only.
 	CursorFile string
-	Logger     *slog.Logger
+	// ResendWindow is how many of the records a client's kernel
+	// acknowledged count as not read when its connection ends other than
+	// by the client closing it cleanly (a reset, the write timeout, a
+	// drop): they stay in the backlog for the next client. 0 = 1000
+	// (160 KB, more than a client's receive buffer usually holds); -1 =
+	// none.
+	ResendWindow int
+	Logger       *slog.Logger
 }
 
 // Counters are the listener's totals since it started.
@@ -52,7 +66,7 @@ type Counters struct {
 	Accepted  uint64 // connections served
 	Denied    uint64 // connections refused by the allow list
 	Rejected  uint64 // connections refused because MaxClients were connected
-	Dropped   uint64 // clients dropped for falling behind or not reading
+	Dropped   uint64 // clients dropped for falling behind, not reading, or a journal read error
 	Records   uint64 // records written to clients, summed over clients
 	Connected int    // clients connected now
 }
@@ -61,7 +75,8 @@ type Counters struct {
 type ClientStatus struct {
 	Address string    `json:"address"`
 	Since   time.Time `json:"since"`
-	Cursor  uint64    `json:"cursor"`
+	Cursor  uint64    `json:"cursor"` // last record written to it
+	Acked   uint64    `json:"acked"`  // last record its kernel acknowledged; 0 = none yet
 	Records uint64    `json:"records_sent"`
 }
 
@@ -77,10 +92,12 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[*client]struct{}
 
-	// delivered is the newest record written to any client: the backlog
-	// starts after it.
-	delivered atomic.Uint64
-	saved     uint64 // the delivered cursor last saved
+	// done is the newest record clients whose sessions ended have had
+	// (see settle), or the saved cursor. The backlog starts after it or
+	// after the newest record a connected client's kernel acknowledged,
+	// whichever is later: see delivered.
+	done  atomic.Uint64
+	saved uint64 // the delivered cursor last saved
 
 	accepted, denied, rejected, dropped, records atomic.Uint64
 }
@@ -89,6 +106,12 @@ type Server struct {
 func Listen(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
+	}
+	switch {
+	case cfg.ResendWindow == 0:
+		cfg.ResendWindow = defaultResendWindow
+	case cfg.ResendWindow < 0:
+		cfg.ResendWindow = 0
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -112,7 +135,7 @@ func Listen(cfg Config) (*Server, error) {
 		cancel()
 		return nil, err
 	}
-	s.delivered.Store(delivered)
+	s.done.Store(delivered)
 	s.saved = delivered
 	s.holdBacklog(delivered)
 	s.log.Info("local mode listening", "address", ln.Addr().String(), "backlog_from", delivered+1)
@@ -131,10 +154,13 @@ func (s *Server) Close() error {
 	s.cancel()
 	err := s.ln.Close()
 	// A client goroutine may be blocked writing to a client that does not
-	// read; closing its connection releases it.
+	// read; a deadline in the past releases it, and it then learns what
+	// the client acknowledged before it closes the connection. It checks
+	// the context after setting its own deadline, so a write cannot miss
+	// both.
 	s.mu.Lock()
 	for c := range s.clients {
-		c.conn.Close()
+		c.conn.SetWriteDeadline(time.Unix(1, 0))
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
@@ -170,6 +196,7 @@ func (s *Server) Clients() []ClientStatus {
 			Address: c.addr,
 			Since:   c.since,
 			Cursor:  c.cursor.Load(),
+			Acked:   c.acked.Load(),
 			Records: c.sent.Load(),
 		})
 	}
@@ -214,7 +241,11 @@ func (s *Server) admit(conn net.Conn) {
 	// The cursor is taken before the client is registered so that it gets
 	// every record written after it connected, and no earlier one.
 	c := &client{conn: conn, addr: addr, since: time.Now()}
-	c.cursor.Store(s.startAfter())
+	if sc, ok := conn.(syscall.Conn); ok {
+		c.rc, _ = sc.SyscallConn() // nil: what was written counts, as without SIOCOUTQ
+	}
+	c.start = s.startAfter()
+	c.cursor.Store(c.start)
 	s.mu.Lock()
 	if s.ctx.Err() != nil {
 		s.mu.Unlock()
@@ -260,15 +291,33 @@ func (s *Server) allowed(a net.Addr) bool {
 // client is one connected local-mode client.
 type client struct {
 	conn   net.Conn
+	rc     syscall.RawConn // for the send queue; nil if conn has none
 	addr   string
 	since  time.Time
+	start  uint64        // the cursor it started after
 	cursor atomic.Uint64 // seq of the last record written to it
+	acked  atomic.Uint64 // seq of the last record its kernel acknowledged; 0 = none
 	sent   atomic.Uint64
+
+	// Only the client's serve goroutine uses these.
+	fl      tcpack.Flight // records written and not yet acknowledged
+	pollErr bool          // a send-queue error was logged
+
+	eof atomic.Bool // the reader ended with a clean end of stream
 }
 
 // batchSize is how many records a client goroutine writes at once at most.
 // 64 records are 10 KiB: one writev, well within a socket buffer.
 const batchSize = 64
+
+// ackPoll is how often the send queue is checked while records are
+// unacknowledged and nothing is written, so that what the client has had
+// catches up when traffic stops.
+const ackPoll = 50 * time.Millisecond
+
+// closeDrain is how long a client goroutine waits, when the listener
+// closes, for the client to acknowledge what is in flight.
+const closeDrain = 250 * time.Millisecond
 
 // serve writes records to one client until it goes away, falls behind, or
 // the server closes.
@@ -278,40 +327,76 @@ func (s *Server) serve(c *client) {
 	go func() {
 		// The reader: what the client sends means nothing; EOF or an error
 		// means it has gone. It ends when the connection is closed below.
-		io.Copy(io.Discard, c.conn)
+		_, err := io.Copy(io.Discard, c.conn)
+		if err == nil {
+			c.eof.Store(true)
+		}
 		close(gone)
 	}()
-	reason := s.writeLoop(c, gone)
+	reason, clean := s.writeLoop(c, gone)
+	s.settle(c, clean, gone)
 	c.conn.Close()
 	<-gone
 	s.mu.Lock()
 	delete(s.clients, c)
 	s.mu.Unlock()
-	s.log.Info("client disconnected", "client", c.addr, "reason", reason, "records_sent", c.sent.Load())
+	s.log.Info("client disconnected", "client", c.addr, "reason", reason, "records_sent", c.sent.Load(), "acknowledged_to", c.acked.Load())
 }
 
-// writeLoop returns why the client's session ended.
-func (s *Server) writeLoop(c *client, gone <-chan struct{}) string {
+// goneReason says why the reader ended. It is called only while no write
+// has failed: the kernel reports a reset to the first call that asks, and
+// the other then sees a plain end of stream, so an EOF is only a clean
+// close before any write failed.
+func goneReason(c *client) (string, bool) {
+	if c.eof.Load() {
+		return "closed by client", true
+	}
+	return "connection lost", false
+}
+
+// writeLoop returns why the client's session ended, and whether the end
+// was clean: the client closed its side with nothing unread (a Linux client
+// that closes with data unread sends a reset instead), or the listener is
+// closing and the connection is closed normally.
+func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 	j := s.cfg.Journal
 	buf := make([]journal.Entry, 0, batchSize)
 	bufs := make(net.Buffers, 0, batchSize)
+	tick := time.NewTicker(ackPoll)
+	defer tick.Stop()
 	for {
+		select {
+		case <-gone:
+			return goneReason(c)
+		default:
+		}
 		changed := j.Changed()
 		var err error
 		buf, err = j.ReadAfter(c.cursor.Load(), buf[:0], batchSize)
 		if err != nil {
 			s.dropped.Add(1)
-			s.log.Warn("client dropped: fell behind the records kept", "client", c.addr, "err", err)
-			return "fell behind"
+			if errors.Is(err, journal.ErrBehind) {
+				s.log.Warn("client dropped: fell behind the records kept", "client", c.addr, "err", err)
+				return "fell behind", false
+			}
+			s.log.Error("client dropped: journal read error", "client", c.addr, "after", c.cursor.Load(), "err", err)
+			return "journal read error", false
 		}
 		if len(buf) == 0 {
+			var poll <-chan time.Time
+			if tcpack.Exact && c.fl.Len() > 0 {
+				poll = tick.C
+			}
 			select {
 			case <-changed:
 				continue
+			case <-poll:
+				s.poll(c)
+				continue
 			case <-gone:
-				return "closed by client"
+				return goneReason(c)
 			case <-s.ctx.Done():
-				return "server closing"
+				return "server closing", true
 			}
 		}
 		bufs = bufs[:0]
@@ -319,29 +404,39 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) string {
 			bufs = append(bufs, e.Line)
 		}
 		c.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		// Close cancels the context and then moves the deadline into the
+		// past; after this check a write cannot miss both.
+		if s.ctx.Err() != nil {
+			return "server closing", true
+		}
+		for _, e := range buf {
+			c.fl.Sent(e.Seq, len(e.Line))
+		}
 		// WriteTo consumes the slice it is called on; a copy of the header
 		// keeps bufs' backing array for the next batch.
 		wb := bufs
-		if _, err := wb.WriteTo(c.conn); err != nil {
+		n, err := wb.WriteTo(c.conn)
+		c.fl.Wrote(n)
+		if err != nil {
 			if s.ctx.Err() != nil {
-				return "server closing"
+				return "server closing", true
 			}
 			select {
 			case <-gone:
-				return "closed by client"
+				return "closed by client", false // after a failed write an EOF tells nothing
 			default:
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				s.dropped.Add(1)
 				s.log.Warn("client dropped: accepted no bytes within the write timeout", "client", c.addr, "write_timeout", s.cfg.WriteTimeout)
-				return "write timeout"
+				return "write timeout", false
 			}
-			return "write failed: " + err.Error()
+			return "write failed: " + err.Error(), false
 		}
 		last := buf[len(buf)-1].Seq
 		c.cursor.Store(last)
-		s.advance(last)
+		s.poll(c)
 		c.sent.Add(uint64(len(buf)))
 		s.records.Add(uint64(len(buf)))
 	}

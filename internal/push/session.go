@@ -11,7 +11,14 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/internal/tcpack"
 )
+
+// exactAcks says that the kernel tells how much of what was written the
+// receiver has acknowledged (Linux). Elsewhere the last
+// Config.ResendWindow records written count as unacknowledged and are sent
+// again after a reconnect.
+const exactAcks = tcpack.Exact
 
 // batchSize is how many records a target writes at once at most.
 const batchSize = 64
@@ -25,14 +32,6 @@ const ackPoll = 50 * time.Millisecond
 // bounds the memory of the in-flight list.
 const maxWindow = 16 << 20
 
-// flight is a record written on the connection and not yet known to be
-// acknowledged. The line itself is not kept: a resend reads the journal
-// again.
-type flight struct {
-	seq uint64
-	end int64 // the connection's byte count once the record was written
-}
-
 // session is one connection of a target. Only the target's run goroutine
 // uses it, besides the reader, which only touches eof and gone.
 type session struct {
@@ -41,12 +40,9 @@ type session struct {
 	rc    syscall.RawConn
 	start uint64 // the cursor when the session began
 
-	sent    uint64 // the last record written
-	written int64  // bytes the kernel took
-	acked   int64  // bytes the receiver's kernel acknowledged
-	flights []flight
-	head    int // flights[head:] are in flight
-	window  int // bytes allowed in flight
+	sent   uint64 // the last record written
+	fl     tcpack.Flight
+	window int // bytes allowed in flight
 
 	progress time.Time // when acknowledgements last moved, or the first write after none were pending
 
@@ -71,7 +67,7 @@ func newSession(t *Target, conn *net.TCPConn) (*session, error) {
 // plus one batch, so that the kernel always has the next batch while the
 // journal is never read further ahead than the receiver can take.
 func (s *session) sendWindow() int {
-	n, err := sendBuffer(s.rc)
+	n, err := tcpack.SendBuffer(s.rc)
 	if err != nil || n <= 0 {
 		n = 64 << 10
 	}
@@ -119,7 +115,7 @@ func (s *session) loop(ctx context.Context) error {
 			return err
 		}
 		if exactAcks && s.inFlight() > 0 && time.Since(s.progress) > t.cfg.AckTimeout {
-			return fmt.Errorf("%w for %v with %d bytes in flight", errStalled, t.cfg.AckTimeout, s.written-s.acked)
+			return fmt.Errorf("%w for %v with %d bytes in flight", errStalled, t.cfg.AckTimeout, s.fl.Unacked())
 		}
 		var changed <-chan struct{}
 		if room := s.window - s.unacked(); room > 0 {
@@ -164,28 +160,28 @@ func (s *session) loop(ctx context.Context) error {
 // lineBytes is the size of a record on the wire, for sizing reads.
 const lineBytes = 164
 
-// write writes the entries in one call and records them as in flight.
+// write writes the entries in one call and records them as in flight. The
+// lines themselves are not kept: a resend reads the journal again.
 func (s *session) write(ctx context.Context, buf []journal.Entry, bufs net.Buffers) error {
 	t := s.t
 	bufs = bufs[:0]
-	end := s.written
-	if s.inFlight() == 0 {
-		s.progress = time.Now()
-	}
 	for _, e := range buf {
 		bufs = append(bufs, e.Line)
-		end += int64(len(e.Line))
-		s.flights = append(s.flights, flight{seq: e.Seq, end: end})
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
 	// Close cancels ctx and then moves the deadline into the past; after
 	// this check a write cannot miss both.
 	if err := ctx.Err(); err != nil {
-		s.flights = s.flights[:len(s.flights)-len(buf)]
 		return err
 	}
+	if s.inFlight() == 0 {
+		s.progress = time.Now()
+	}
+	for _, e := range buf {
+		s.fl.Sent(e.Seq, len(e.Line))
+	}
 	n, err := bufs.WriteTo(s.conn)
-	s.written += n
+	s.fl.Wrote(n)
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
@@ -215,10 +211,10 @@ func (s *session) skip(oldest uint64) {
 	if s.inFlight() == 0 {
 		s.progress = time.Now()
 	}
-	s.flights = append(s.flights, flight{seq: s.sent, end: s.written})
+	s.fl.Sent(s.sent, 0)
 }
 
-func (s *session) inFlight() int { return len(s.flights) - s.head }
+func (s *session) inFlight() int { return s.fl.Len() }
 
 // unacked returns the bytes in flight that count against the window. Where
 // acknowledgements are not known (not Linux) it is 0: the kernel's send
@@ -227,59 +223,38 @@ func (s *session) unacked() int {
 	if !exactAcks {
 		return 0
 	}
-	return int(s.written - s.acked)
+	return int(s.fl.Unacked())
 }
 
 // poll learns how far the receiver has acknowledged and moves the cursor
-// to the last record that ends within that.
+// to the last record that ends within that. On Linux that is what was
+// written less what is still in the send queue; elsewhere the last
+// ResendWindow records written count as unacknowledged.
 func (s *session) poll() error {
 	if s.inFlight() == 0 {
 		return nil
 	}
-	acked, err := s.ackedBytes()
-	if err != nil {
-		return fmt.Errorf("send queue: %w", err)
+	before := s.fl.AckedBytes()
+	var seq uint64
+	var ok bool
+	if exactAcks {
+		var err error
+		seq, ok, err = s.fl.Poll(s.rc)
+		if err != nil {
+			return fmt.Errorf("send queue: %w", err)
+		}
+	} else if end, has := s.fl.EndBack(s.t.cfg.ResendWindow); has {
+		seq, ok = s.fl.AckedTo(end)
 	}
-	if acked > s.acked {
-		s.acked = acked
+	if s.fl.AckedBytes() > before {
 		s.progress = time.Now()
 	}
-	i := s.head
-	for i < len(s.flights) && s.flights[i].end <= s.acked {
-		i++
-	}
-	if i == s.head {
+	if !ok {
 		return nil
 	}
-	s.t.advance(s.flights[i-1].seq)
-	s.head = i
-	// Reuse the list's memory once half of it is done with.
-	if s.head > len(s.flights)/2 {
-		s.flights = append(s.flights[:0], s.flights[s.head:]...)
-		s.head = 0
-	}
+	s.t.advance(seq)
 	s.window = s.sendWindow()
 	return nil
-}
-
-// ackedBytes returns the bytes the receiver's kernel has acknowledged. On
-// Linux that is what was written less what is still in the send queue.
-// Elsewhere the last ResendWindow records written count as unacknowledged.
-func (s *session) ackedBytes() (int64, error) {
-	if !exactAcks {
-		w := s.t.cfg.ResendWindow
-		if s.inFlight() <= w {
-			return s.acked, nil
-		}
-		return s.flights[len(s.flights)-1-w].end, nil
-	}
-	q, err := queued(s.rc)
-	if err != nil {
-		return s.acked, err
-	}
-	// The send queue never holds more than was written; a larger value
-	// would mean the socket is no longer the one written to.
-	return max(s.written-min(int64(q), s.written), s.acked), nil
 }
 
 // finish ends the session: it learns the final acknowledgements, closes
