@@ -2,16 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
+	"os"
+	"os/signal"
 	"sync"
-	"time"
+	"syscall"
 
 	"github.com/ipsmdr/ipsmdr/internal/config"
-	"github.com/ipsmdr/ipsmdr/internal/httpd"
 	"github.com/ipsmdr/ipsmdr/internal/server"
 	"github.com/ipsmdr/ipsmdr/internal/simulator"
 )
@@ -68,50 +66,38 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 	errc := make(chan error, 2)
 
 	httpAddr := ""
+	reloads := []func() error{srv.ReloadTLS}
 	if cfg.HTTPEnabled() {
-		ln, err := net.Listen("tcp", cfg.HTTP.Address)
+		hs, err := startHTTP(ctx, cfg, srv, log, &wg, errc)
 		if err != nil {
-			return fmt.Errorf("http: listen on %s: %w", cfg.HTTP.Address, err)
+			return err
 		}
-		httpAddr = ln.Addr().String()
-		hs := &http.Server{
-			Handler: httpd.New(srv, httpd.Config{
-				Token:             cfg.HTTP.Token,
-				MaxBody:           cfg.HTTP.MaxBody,
-				AdminUser:         cfg.HTTP.AdminUser,
-				AdminPasswordHash: cfg.HTTP.AdminPasswordHash,
-				MetricsPublic:     cfg.HTTP.MetricsPublic,
-				MaxEvents:         cfg.HTTP.MaxEvents,
-				Padding:           cfg.Padding(),
-				Clock:             cfg.ParseClock(),
-				Location:          cfg.Location(),
-				Logger:            log,
-			}),
-			// Requests live in ctx, so that followers of the records feed
-			// end when the server shuts down instead of holding it up.
-			BaseContext:       func(net.Listener) context.Context { return ctx },
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		httpAddr = hs.addr
+		if hs.tls != nil {
+			reloads = append(reloads, hs.tls.Reload)
 		}
-		log.Info("http listening", "address", httpAddr)
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("http: %w", err)
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			<-ctx.Done()
-			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer scancel()
-			if err := hs.Shutdown(sctx); err != nil {
-				hs.Close()
-			}
-		}()
 	}
+	// SIGHUP (systemctl reload) re-reads the TLS certificates.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Info("SIGHUP: reloading TLS certificates")
+				for _, reload := range reloads {
+					if err := reload(); err != nil {
+						log.Error("TLS reload failed; the old certificates stay in use", "err", err)
+					}
+				}
+			}
+		}
+	}()
 	if sim != nil {
 		wg.Add(1)
 		go func() {
