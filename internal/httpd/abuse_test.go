@@ -1,0 +1,138 @@
+package httpd_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/config"
+	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
+)
+
+// TestAbuseDoesNotHurtAWellBehavedClient runs, one after another, a client
+// sending 100 MB of junk to the local port, 500 idle connections beyond the
+// client cap and 2,000 connect-and-disconnect cycles, while call events keep
+// coming: a well-behaved client gets every record in order throughout, and
+// goroutines and file descriptors return to where they were.
+func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 100 MB and makes thousands of connections")
+	}
+	h := newHarness(t, func(c *config.Config) {
+		c.Local.MaxClients = 20
+		c.Local.MaxConnRate = 0 // no rate limit: the accept path takes it all
+	})
+	good := smdrtest.Dial(t, h.srv.LocalAddr())
+	h.waitClients(t, 1)
+	baseGoroutines, baseFiles := runtime.NumGoroutine(), countFiles()
+
+	var want [][]byte
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	posted := make(chan struct{})
+	go func() { // call events all along
+		defer close(posted)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			code, reply := h.post(t, fmt.Sprintf(`{"call":"ok%d","event":"ringing","direction":"in","trunk":"1","number":"%d"}`, i, 7000000+i))
+			if code != 200 {
+				t.Errorf("ingest during abuse: %d %v", code, reply)
+				return
+			}
+			mu.Lock()
+			want = append(want, []byte(reply["records"].([]any)[0].(map[string]any)["line"].(string)+"\r\n"))
+			mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+
+	// 100 MB of junk: read and thrown away.
+	junk, err := net.Dial("tcp", h.srv.LocalAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, junk)
+	chunk := make([]byte, 1<<20)
+	for i := range chunk {
+		chunk[i] = byte(i*7 + 13)
+	}
+	for i := 0; i < 100; i++ {
+		if _, err := junk.Write(chunk); err != nil {
+			t.Fatalf("junk client: write %d MB: %v", i, err)
+		}
+	}
+	junk.Close()
+
+	// 500 idle connections beyond the cap: closed by the server at once.
+	var idle []net.Conn
+	for i := 0; i < 19; i++ { // fill the cap: 1 good + 19
+		c, err := net.Dial("tcp", h.srv.LocalAddr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	waitUntil(t, 10*time.Second, "the cap to fill", func() bool { return h.srv.Status().Local.Connected == 20 })
+	for i := 0; i < 500; i++ {
+		c, err := net.Dial("tcp", h.srv.LocalAddr())
+		if err != nil {
+			t.Fatalf("idle connection %d: %v", i, err)
+		}
+		idle = append(idle, c)
+	}
+	waitUntil(t, 10*time.Second, "500 connections refused over the cap", func() bool { return h.srv.Status().Local.Rejected >= 500 })
+	for _, c := range idle {
+		c.Close()
+	}
+
+	// 2,000 connect-and-disconnect cycles.
+	for i := 0; i < 2000; i++ {
+		c, err := net.Dial("tcp", h.srv.LocalAddr())
+		if err != nil {
+			t.Fatalf("cycle %d: %v", i, err)
+		}
+		c.Close()
+	}
+
+	close(stop)
+	<-posted
+	mu.Lock()
+	defer mu.Unlock()
+	got := good.WaitFor(t, len(want), 20*time.Second)
+	if rep := smdrtest.CheckSequence(want, got); !rep.OK() || rep.Duplicates != 0 {
+		t.Fatalf("well-behaved client during the abuse: %v", rep)
+	}
+	if len(want) < 10 {
+		t.Fatalf("only %d events were posted during the abuse", len(want))
+	}
+	t.Logf("%d records reached the well-behaved client during the abuse", len(want))
+
+	waitUntil(t, 20*time.Second, "connections to be cleaned up", func() bool {
+		return h.srv.Status().Local.Connected == 1
+	})
+	// The ingest requests' keep-alive connection is not part of the abuse.
+	http.DefaultClient.CloseIdleConnections()
+	deadline := time.Now().Add(20 * time.Second)
+	for runtime.NumGoroutine() > baseGoroutines || countFiles() > baseFiles {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the abuse: %d goroutines (%d before), %d open files (%d before)",
+				runtime.NumGoroutine(), baseGoroutines, countFiles(), baseFiles)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func countFiles() int {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	return len(ents)
+}
