@@ -30,6 +30,27 @@ import (
 // another one is connected therefore starts after what that one has had so
 // far, even if that one later ends abnormally and gives records back.
 //
+// Under TLS the send queue asked is the TCP connection's beneath the TLS
+// one (client.rc), while the bytes written are counted as the TLS
+// connection reports them: plaintext. The queue holds TLS bytes (record
+// headers, authentication tags), more than the plaintext they carry, so
+//
+//	acked = plaintext written - TLS bytes queued
+//
+// underestimates what the client's kernel acknowledged, by the TLS overhead
+// of the records still queued (about 22 bytes a record with TLS 1.3: one
+// record in seven or so of those in flight; with the queue full of records
+// a client does not read, acked can stay at 0). It never overestimates: the
+// plaintext after acked is P - acked = T - A bytes (T the TLS bytes
+// written, handshake included, A those acknowledged), and it takes at
+// least that many of the last TLS bytes, so everything up to acked lies in
+// the A acknowledged ones. Records are written one TLS record each (see
+// writeLoop), so a record counted as had arrived whole, authentication tag
+// included, and a client that read all it had before closing cleanly could
+// decrypt it. The error is on the safe side: a record is counted late, or
+// given back and sent to a later client again; never counted as had before
+// the client's kernel had it.
+//
 // Where acknowledgements are not known (tcpack.Exact false: not Linux) a
 // record counts as had once its write returned, as before; only the step
 // back at an abnormal end keeps unread records for the next client, and a
@@ -110,7 +131,9 @@ func (s *Server) advance(seq uint64) {
 }
 
 // poll learns how far the client's kernel has acknowledged. Without a send
-// queue to ask (not Linux), everything written counts.
+// queue to ask (not Linux), everything written counts. Under TLS the queue
+// is the TCP connection's and the count of written bytes plaintext, which
+// errs towards less acknowledged (see the top of this file).
 func (s *Server) poll(c *client) {
 	var seq uint64
 	var ok bool

@@ -19,14 +19,21 @@
 // journal read error, is dropped and counted. Bytes a client sends are read
 // and thrown away (the protocol gives them no meaning); reading them is also
 // how a closed client is noticed.
+//
+// A new connection is checked, before a byte is sent to it, against the
+// allow list, then the connection rate of its source address
+// (Config.MaxConnRate), then the client cap (Config.MaxClients); only then,
+// with Config.TLS, does its goroutine do the TLS handshake.
 package feed
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"sync"
@@ -44,7 +51,31 @@ type Config struct {
 	Journal      *journal.Journal // where records come from
 	MaxClients   int              // connections beyond this are closed at once; 0 = no limit
 	WriteTimeout time.Duration    // a client that accepts no bytes for this long is dropped; 0 = 30s
-	Allow        []netip.Prefix   // client networks admitted; empty = everyone
+	// Allow is the client networks admitted. Empty admits everyone: the
+	// settings never give an empty list (internal/config requires at least
+	// one network and defaults to loopback and private networks), but
+	// tests and embedders that want no check rely on this meaning.
+	Allow []netip.Prefix
+	// MaxConnRate is how many new connections a second each source
+	// address may open, on average (a token bucket per address); 0 = no
+	// limit. A connection over it is closed at once, before any byte is
+	// sent, and counted (Counters.RateLimited). It is checked after the
+	// allow list, so refused addresses cost no bucket, and before the
+	// client cap and TLS.
+	MaxConnRate float64
+	// MaxConnBurst is how many connections a source address may open at
+	// once before it is held to MaxConnRate (the bucket's size); below 1 =
+	// MaxConnRate rounded up, at least 1.
+	MaxConnBurst int
+	// TLS, if not nil, makes the local port speak TLS with this
+	// configuration (for example tlsconf.Reloader.Config()); nil = plain
+	// TCP.
+	TLS *tls.Config
+	// TLSHandshakeTimeout is how long a TLS client has to complete its
+	// handshake; 0 = 10s. A client that does not (a plain TCP client
+	// waiting for records, for one) is closed and counted
+	// (Counters.TLSFailed).
+	TLSHandshakeTimeout time.Duration
 	// Backlog is how many records written before a client connected, and
 	// not yet sent to any client, that client gets first; 0 = none.
 	Backlog int
@@ -63,12 +94,14 @@ type Config struct {
 
 // Counters are the listener's totals since it started.
 type Counters struct {
-	Accepted  uint64 // connections served
-	Denied    uint64 // connections refused by the allow list
-	Rejected  uint64 // connections refused because MaxClients were connected
-	Dropped   uint64 // clients dropped for falling behind, not reading, or a journal read error
-	Records   uint64 // records written to clients, summed over clients
-	Connected int    // clients connected now
+	Accepted    uint64 // connections served (with TLS: whose handshake succeeded)
+	Denied      uint64 // connections refused by the allow list
+	RateLimited uint64 // connections refused because their source address was over MaxConnRate
+	Rejected    uint64 // connections refused because MaxClients were connected
+	TLSFailed   uint64 // TLS handshakes that failed or timed out
+	Dropped     uint64 // clients dropped for falling behind, not reading, or a journal read error
+	Records     uint64 // records written to clients, summed over clients
+	Connected   int    // clients connected now, with TLS also those still in their handshake
 }
 
 // ClientStatus describes one connected client.
@@ -99,8 +132,13 @@ type Server struct {
 	done  atomic.Uint64
 	saved uint64 // the delivered cursor last saved
 
-	accepted, denied, rejected, dropped, records atomic.Uint64
+	limiter *rateLimiter // nil: no rate limit; only the accept loop uses it
+
+	accepted, denied, rateLimited, rejected, tlsFailed, dropped, records atomic.Uint64
 }
+
+// defaultHandshakeTimeout is Config.TLSHandshakeTimeout's default.
+const defaultHandshakeTimeout = 10 * time.Second
 
 // Listen binds cfg.Address and starts accepting clients. Close stops it.
 func Listen(cfg Config) (*Server, error) {
@@ -116,6 +154,15 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if r := cfg.MaxConnRate; r != 0 && !(r > 0 && !math.IsInf(r, 1)) {
+		return nil, fmt.Errorf("local mode: connection rate %v: want a positive number, or 0 for no limit", r)
+	}
+	if cfg.MaxConnBurst < 1 {
+		cfg.MaxConnBurst = max(1, int(math.Ceil(min(cfg.MaxConnRate, 1e6))))
+	}
+	if cfg.TLSHandshakeTimeout <= 0 {
+		cfg.TLSHandshakeTimeout = defaultHandshakeTimeout
+	}
 	ln, err := net.Listen("tcp", cfg.Address)
 	if err != nil {
 		return nil, fmt.Errorf("local mode: listen on %s: %w", cfg.Address, err)
@@ -129,6 +176,9 @@ func Listen(cfg Config) (*Server, error) {
 		cancel:  cancel,
 		clients: make(map[*client]struct{}),
 	}
+	if cfg.MaxConnRate > 0 {
+		s.limiter = newRateLimiter(cfg.MaxConnRate, cfg.MaxConnBurst, maxRateSources)
+	}
 	delivered, err := loadDelivered(cfg)
 	if err != nil {
 		ln.Close()
@@ -138,7 +188,7 @@ func Listen(cfg Config) (*Server, error) {
 	s.done.Store(delivered)
 	s.saved = delivered
 	s.holdBacklog(delivered)
-	s.log.Info("local mode listening", "address", ln.Addr().String(), "backlog_from", delivered+1)
+	s.log.Info("local mode listening", "address", ln.Addr().String(), "backlog_from", delivered+1, "tls", cfg.TLS != nil)
 	s.wg.Add(2)
 	go s.acceptLoop()
 	go s.saveLoop()
@@ -177,12 +227,14 @@ func (s *Server) Counters() Counters {
 	n := len(s.clients)
 	s.mu.Unlock()
 	return Counters{
-		Accepted:  s.accepted.Load(),
-		Denied:    s.denied.Load(),
-		Rejected:  s.rejected.Load(),
-		Dropped:   s.dropped.Load(),
-		Records:   s.records.Load(),
-		Connected: n,
+		Accepted:    s.accepted.Load(),
+		Denied:      s.denied.Load(),
+		RateLimited: s.rateLimited.Load(),
+		Rejected:    s.rejected.Load(),
+		TLSFailed:   s.tlsFailed.Load(),
+		Dropped:     s.dropped.Load(),
+		Records:     s.records.Load(),
+		Connected:   n,
 	}
 }
 
@@ -228,21 +280,43 @@ func (s *Server) acceptLoop() {
 	}
 }
 
-// admit checks a new connection against the allow list and the client cap,
-// then starts serving it.
+// admit checks a new connection against the allow list, the connection
+// rate of its source and the client cap, then starts serving it. Nothing
+// here waits on the client: a TLS handshake is done by its goroutine.
 func (s *Server) admit(conn net.Conn) {
 	addr := conn.RemoteAddr().String()
-	if !s.allowed(conn.RemoteAddr()) {
+	ip, ipOK := remoteIP(conn.RemoteAddr())
+	if !s.allowed(ip, ipOK) {
 		s.denied.Add(1)
 		s.log.Warn("client refused: address not in allow list", "client", addr)
 		conn.Close()
 		return
 	}
+	if s.limiter != nil && ipOK {
+		if ok, first := s.limiter.allow(ip, time.Now()); !ok {
+			s.rateLimited.Add(1)
+			// Once per episode: a source over its rate is likely to try
+			// again many times.
+			lvl := slog.LevelDebug
+			if first {
+				lvl = slog.LevelWarn
+			}
+			s.log.Log(s.ctx, lvl, "client refused: connection rate over the limit", "client", addr,
+				"max_conn_rate", s.cfg.MaxConnRate, "max_conn_burst", s.cfg.MaxConnBurst)
+			conn.Close()
+			return
+		}
+	}
 	// The cursor is taken before the client is registered so that it gets
 	// every record written after it connected, and no earlier one.
-	c := &client{conn: conn, addr: addr, since: time.Now()}
+	c := &client{conn: conn, raw: conn, addr: addr, since: time.Now()}
+	// Acknowledgements are learnt from the TCP connection itself, also
+	// under TLS (see poll).
 	if sc, ok := conn.(syscall.Conn); ok {
 		c.rc, _ = sc.SyscallConn() // nil: what was written counts, as without SIOCOUTQ
+	}
+	if s.cfg.TLS != nil {
+		c.conn = tls.Server(conn, s.cfg.TLS)
 	}
 	c.start = s.startAfter()
 	c.cursor.Store(c.start)
@@ -261,25 +335,33 @@ func (s *Server) admit(conn net.Conn) {
 	}
 	s.clients[c] = struct{}{}
 	s.mu.Unlock()
-	s.accepted.Add(1)
-	s.log.Info("client connected", "client", addr)
 	s.wg.Add(1)
 	go s.serve(c)
 }
 
-func (s *Server) allowed(a net.Addr) bool {
-	if len(s.cfg.Allow) == 0 {
-		return true
-	}
+// remoteIP returns a connection's source address, IPv4 as such (not mapped
+// into IPv6).
+func remoteIP(a net.Addr) (netip.Addr, bool) {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
-		return false
+		return netip.Addr{}, false
 	}
 	ip, ok := netip.AddrFromSlice(ta.IP)
 	if !ok {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap(), true
+}
+
+// allowed says whether the allow list admits ip (ok false: the source
+// address is not known). An empty list admits everyone.
+func (s *Server) allowed(ip netip.Addr, ok bool) bool {
+	if len(s.cfg.Allow) == 0 {
+		return true
+	}
+	if !ok {
 		return false
 	}
-	ip = ip.Unmap()
 	for _, p := range s.cfg.Allow {
 		if p.Contains(ip) {
 			return true
@@ -290,8 +372,9 @@ func (s *Server) allowed(a net.Addr) bool {
 
 // client is one connected local-mode client.
 type client struct {
-	conn   net.Conn
-	rc     syscall.RawConn // for the send queue; nil if conn has none
+	conn   net.Conn        // what records are written to: raw, or a *tls.Conn over it
+	raw    net.Conn        // the accepted TCP connection
+	rc     syscall.RawConn // raw's, for the send queue; nil if it has none
 	addr   string
 	since  time.Time
 	start  uint64        // the cursor it started after
@@ -319,10 +402,28 @@ const ackPoll = 50 * time.Millisecond
 // closes, for the client to acknowledge what is in flight.
 const closeDrain = 250 * time.Millisecond
 
+// closeNotifyWait is how long closing a TLS client may spend sending its
+// close_notify alert (crypto/tls allows itself 5 s) before the TCP
+// connection is closed under it: a client that reads nothing cannot hold
+// up Close.
+const closeNotifyWait = 250 * time.Millisecond
+
 // serve writes records to one client until it goes away, falls behind, or
 // the server closes.
 func (s *Server) serve(c *client) {
 	defer s.wg.Done()
+	if tc, ok := c.conn.(*tls.Conn); ok {
+		if !s.handshake(c, tc) {
+			c.raw.Close()
+			s.mu.Lock()
+			delete(s.clients, c)
+			s.mu.Unlock()
+			return
+		}
+	} else {
+		s.accepted.Add(1)
+		s.log.Info("client connected", "client", c.addr)
+	}
 	gone := make(chan struct{})
 	go func() {
 		// The reader: what the client sends means nothing; EOF or an error
@@ -335,12 +436,45 @@ func (s *Server) serve(c *client) {
 	}()
 	reason, clean := s.writeLoop(c, gone)
 	s.settle(c, clean, gone)
-	c.conn.Close()
+	if c.conn != c.raw {
+		t := time.AfterFunc(closeNotifyWait, func() { c.raw.Close() })
+		c.conn.Close() // close_notify, then the TCP connection
+		t.Stop()
+	} else {
+		c.conn.Close()
+	}
 	<-gone
 	s.mu.Lock()
 	delete(s.clients, c)
 	s.mu.Unlock()
 	s.log.Info("client disconnected", "client", c.addr, "reason", reason, "records_sent", c.sent.Load(), "acknowledged_to", c.acked.Load())
+}
+
+// handshake does a TLS client's handshake, within TLSHandshakeTimeout and
+// until the listener closes, and says whether it succeeded. A failure is
+// counted and logged at info: a client that speaks plain TCP, or has no
+// acceptable certificate, is a configuration matter more than an attack.
+func (s *Server) handshake(c *client, tc *tls.Conn) bool {
+	tc.SetDeadline(time.Now().Add(s.cfg.TLSHandshakeTimeout))
+	err := tc.HandshakeContext(s.ctx)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.tlsFailed.Add(1)
+			s.log.Info("client refused: TLS handshake failed", "client", c.addr, "err", err)
+		}
+		return false
+	}
+	// No deadline from here: writeLoop sets its own for each write, after
+	// which it checks whether the listener is closing.
+	tc.SetDeadline(time.Time{})
+	s.accepted.Add(1)
+	st := tc.ConnectionState()
+	s.log.Info("client connected", "client", c.addr, "tls_version", tls.VersionName(st.Version), "client_cert", len(st.PeerCertificates) > 0)
+	if len(st.PeerCertificates) > 0 {
+		// A certificate's name may be a person's: debug level only.
+		s.log.Debug("client certificate", "client", c.addr, "subject", st.PeerCertificates[0].Subject.String())
+	}
+	return true
 }
 
 // goneReason says why the reader ended. It is called only while no write
@@ -413,7 +547,11 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 			c.fl.Sent(e.Seq, len(e.Line))
 		}
 		// WriteTo consumes the slice it is called on; a copy of the header
-		// keeps bufs' backing array for the next batch.
+		// keeps bufs' backing array for the next batch. On a TCP
+		// connection it is one writev; on a TLS connection, which has no
+		// writev, one Write, so one TLS record, per line: a line's end is
+		// a TLS record's end, which keeps what the send queue says exact
+		// to the record (see backlog.go). n counts plaintext bytes.
 		wb := bufs
 		n, err := wb.WriteTo(c.conn)
 		c.fl.Wrote(n)
