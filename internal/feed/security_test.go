@@ -248,8 +248,10 @@ func TestTLSClientCertificateRequired(t *testing.T) {
 	if string(got[0]) != string(line(6)) || string(got[1]) != string(line(7)) {
 		t.Fatalf("lines %q, want records 6 and 7", got)
 	}
-	if !strings.Contains(logs.String(), "client_cert=call-accounting") {
-		t.Errorf("the connected client's certificate is not logged:\n%s", logs.String())
+	// That it had a certificate is logged; its name, which may be a
+	// person's, is not (above debug level).
+	if !strings.Contains(logs.String(), "client_cert=true") || strings.Contains(logs.String(), "call-accounting") {
+		t.Errorf("logs should say the client had a certificate without naming it:\n%s", logs.String())
 	}
 }
 
