@@ -26,7 +26,7 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	}
 	h := newHarness(t, func(c *config.Config) {
 		c.Local.MaxClients = 20
-		c.Local.MaxConnRate = 0 // no rate limit: the accept path takes it all
+		// The harness turns the rate limit off: the accept path takes all.
 	})
 	good := smdrtest.Dial(t, h.srv.LocalAddr())
 	h.waitClients(t, 1)

@@ -36,6 +36,7 @@ func newHarness(tb testing.TB, mutate func(*config.Config)) *harness {
 	cfg.Timezone = "UTC"
 	cfg.Journal.Dir = tb.TempDir()
 	cfg.Push.RetryMin = config.Duration(20 * time.Millisecond)
+	cfg.Local.MaxConnRate = 0 // tests connect many clients from one address at once
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -60,7 +60,7 @@ type deliveryCollector struct{ s *Server }
 var (
 	descActive       = prometheus.NewDesc("ipsmdr_calls_active", "Calls in progress.", nil, nil)
 	descClients      = prometheus.NewDesc("ipsmdr_local_clients", "Local-mode clients connected.", nil, nil)
-	descConnections  = prometheus.NewDesc("ipsmdr_local_connections_total", "Local-mode connections, by result (accepted, denied by the allow list, rejected over max_clients).", []string{"result"}, nil)
+	descConnections  = prometheus.NewDesc("ipsmdr_local_connections_total", "Local-mode connections, by result (accepted, denied by the allow list, rate_limited, rejected over max_clients, tls_failed handshakes).", []string{"result"}, nil)
 	descDropped      = prometheus.NewDesc("ipsmdr_local_clients_dropped_total", "Local-mode clients dropped for falling behind or not reading.", nil, nil)
 	descLocalRecords = prometheus.NewDesc("ipsmdr_local_records_sent_total", "Records written to local-mode clients, summed over clients.", nil, nil)
 	descPushUp       = prometheus.NewDesc("ipsmdr_push_connected", "1 when the push target is connected.", []string{"target"}, nil)
@@ -96,6 +96,8 @@ func (c *deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.Accepted), "accepted")
 		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.Denied), "denied")
 		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.Rejected), "rejected")
+		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.RateLimited), "rate_limited")
+		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.TLSFailed), "tls_failed")
 		ch <- prometheus.MustNewConstMetric(descDropped, counter, float64(n.Dropped))
 		ch <- prometheus.MustNewConstMetric(descLocalRecords, counter, float64(n.Records))
 	}

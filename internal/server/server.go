@@ -5,6 +5,8 @@
 package server
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -21,6 +23,7 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/feed"
 	"github.com/ipsmdr/ipsmdr/internal/journal"
 	"github.com/ipsmdr/ipsmdr/internal/push"
+	"github.com/ipsmdr/ipsmdr/internal/tlsconf"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -57,8 +60,9 @@ type Server struct {
 	changes, savedChanges uint64
 	saver                 *snapshotSaver
 
-	local  *feed.Server // nil when local mode is off
-	pushes []*push.Target
+	local      *feed.Server   // nil when local mode is off
+	tlsReloads []func() error // of the local port's and push targets' certificates
+	pushes     []*push.Target
 
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -143,8 +147,20 @@ func (s *Server) startDelivery(log *slog.Logger) error {
 		}
 		allow = append(allow, p)
 	}
+	var localTLS *tls.Config
+	if files := s.cfg.LocalTLS(); files.Enabled() {
+		r, err := tlsconf.NewServer(files.CertFile, files.KeyFile, files.ClientCAFile, log.With("component", "local"))
+		if err != nil {
+			return fmt.Errorf("local mode: %w", err)
+		}
+		s.tlsReloads = append(s.tlsReloads, r.Reload)
+		localTLS = r.Config()
+	}
 	local, err := feed.Listen(feed.Config{
 		Address:      s.cfg.LocalAddress(),
+		MaxConnRate:  s.cfg.Local.MaxConnRate,
+		MaxConnBurst: s.cfg.Local.MaxConnBurst,
+		TLS:          localTLS,
 		Journal:      s.journal,
 		MaxClients:   s.cfg.Local.MaxClients,
 		WriteTimeout: time.Duration(s.cfg.Local.WriteTimeout),
@@ -245,5 +261,11 @@ func (s *Server) logRecovery() {
 }
 
 // ReloadTLS re-reads the TLS certificates of the local port and the push
-// targets (SIGHUP). Until they are wired, there are none.
-func (s *Server) ReloadTLS() error { return nil }
+// targets (SIGHUP). A failed reload keeps the certificates in use.
+func (s *Server) ReloadTLS() error {
+	var errs []error
+	for _, reload := range s.tlsReloads {
+		errs = append(errs, reload())
+	}
+	return errors.Join(errs...)
+}

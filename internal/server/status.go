@@ -27,6 +27,9 @@ type LocalStatus struct {
 	Accepted  uint64              `json:"connections_accepted"`
 	Denied    uint64              `json:"connections_denied"`
 	Rejected  uint64              `json:"connections_rejected"`
+	Limited   uint64              `json:"connections_rate_limited"`
+	TLSFailed uint64              `json:"tls_handshakes_failed"`
+	TLS       bool                `json:"tls"`
 	Dropped   uint64              `json:"clients_dropped"`
 	Connected int                 `json:"clients_connected"`
 }
@@ -90,6 +93,9 @@ func (s *Server) Status() Status {
 			Accepted:  c.Accepted,
 			Denied:    c.Denied,
 			Rejected:  c.Rejected,
+			Limited:   c.RateLimited,
+			TLSFailed: c.TLSFailed,
+			TLS:       s.cfg.LocalTLS().Enabled(),
 			Dropped:   c.Dropped,
 			Connected: c.Connected,
 		}
