@@ -47,6 +47,7 @@ func startHTTP(ctx context.Context, cfg config.Config, srv *server.Server, log *
 			Token:             cfg.HTTP.Token,
 			MaxBody:           cfg.HTTP.MaxBody,
 			MaxEvents:         cfg.HTTP.MaxEvents,
+			MaxJSONDepth:      cfg.HTTP.MaxJSONDepth,
 			AdminUser:         cfg.HTTP.AdminUser,
 			AdminPasswordHash: cfg.HTTP.AdminPasswordHash,
 			MetricsPublic:     cfg.HTTP.MetricsPublic,

@@ -49,6 +49,21 @@ func TestBadIngestInputWritesNothing(t *testing.T) {
 		{"batch with one bad event", `{"call":"y","event":"ringing","direction":"in","trunk":"1"}
 {"call":"y","event":"bogus"}`, 400, "event", ""},
 		{"10 MB body", big, 413, "", "larger than"},
+		// Limits on hostile input (limits.go): each refused before the
+		// engine, with the field, its length and the limit.
+		{"JSON nested too deep", `{"call":"x","event":"ringing","direction":"in","trunk":"1","name":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}`,
+			400, "", "JSON nested deeper than 10 levels at byte 76; an event is a flat object"},
+		{"array nested too deep", strings.Repeat("[", 100000), 400, "", "JSON nested deeper than 10 levels at byte 11"},
+		{"200-byte call key", `{"call":"` + strings.Repeat("k", 200) + `","event":"ringing","direction":"in","trunk":"1"}`,
+			400, "call", "call is 200 bytes long, at most 128 allowed"},
+		{"10,000-byte name", `{"call":"x","event":"ringing","direction":"in","trunk":"1","name":"` + strings.Repeat("N", 10000) + `"}`,
+			400, "name", "name is 10000 bytes long, at most 256 allowed"},
+		{"invalid UTF-8", "{\"call\":\"x\",\"event\":\"ringing\",\"direction\":\"in\",\"trunk\":\"1\",\"name\":\"Zo\xeb Latin-1\"}",
+			400, "name", "name is not valid UTF-8 (byte 0xEB at byte 3 of the value)"},
+		{"control character in call", `{"call":"a\u0007b","event":"ringing","direction":"in","trunk":"1"}`,
+			400, "call", "call contains the control character U+0007"},
+		{"too many events", strings.Repeat(`{"call":"x","event":"ringing","direction":"in","trunk":"1"}`+"\n", 10001),
+			413, "", "more than 10000 events in one request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,5 +141,25 @@ func TestMetricsCountRejectedEventsByReason(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestNonASCIITextIsAccepted checks that text that is merely not ASCII
+// passes the decoder's checks, and that the formatter transliterates it into
+// a well-framed line.
+func TestNonASCIITextIsAccepted(t *testing.T) {
+	h := newHarness(t, nil)
+	client := smdrtest.Dial(t, h.srv.LocalAddr())
+	h.waitClients(t, 1)
+	h.mustPost(t, `{"call":"ü\tkey","event":"ringing","direction":"in","trunk":"1","name":"Zoë Ørsted","ddi_name":"Café | Bar"}`)
+	lines := client.WaitFor(t, 1, 5*time.Second)
+	if len(lines) != 1 {
+		t.Fatalf("client got %d lines, want 1", len(lines))
+	}
+	if bad := client.Bad(); len(bad) > 0 {
+		t.Fatalf("client got broken lines: %q", bad)
+	}
+	if !strings.Contains(string(lines[0]), "Zoe") {
+		t.Errorf("line %q lacks the transliterated name Zoe", lines[0])
 	}
 }

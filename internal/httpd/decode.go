@@ -19,9 +19,12 @@ const eventFields = "call, event, time, direction, trunk, extension, source_exte
 
 // decodeEvents reads one JSON object, a JSON array of objects, or NDJSON
 // (one object per line) from r. Unknown fields are refused, so that a typo
-// does not silently drop a value.
-func decodeEvents(r io.Reader, maxEvents int) ([]smdr.CallEvent, error) {
-	br := bufio.NewReader(r)
+// does not silently drop a value. It refuses, before decoding an event,
+// nesting deeper than maxDepth (0 = 10) and more than maxEvents events, and
+// checks each event field by field (see checkEvent), so that every error is
+// an *smdr.Error with a 4xx code that says what is wrong.
+func decodeEvents(r io.Reader, maxEvents, maxDepth int) ([]smdr.CallEvent, error) {
+	br := bufio.NewReader(newDepthReader(r, maxDepth))
 	first, err := peekNonSpace(br)
 	if err == io.EOF {
 		return nil, smdr.Errorf(smdr.EInvalid, "", "the body is empty: send one JSON object, a JSON array of objects, or NDJSON")
@@ -30,32 +33,56 @@ func decodeEvents(r io.Reader, maxEvents int) ([]smdr.CallEvent, error) {
 		return nil, readError(err)
 	}
 	dec := json.NewDecoder(br)
-	dec.DisallowUnknownFields()
 	var events []smdr.CallEvent
+	// next decodes the next value as event number len(events); it returns
+	// io.EOF, as it is, at the end of the body between two values.
+	next := func() error {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if err == io.EOF {
+				return err
+			}
+			return jsonError(err, len(events))
+		}
+		if len(events) >= maxEvents {
+			return smdr.Errorf(smdr.ETooLarge, "", "more than %d events in one request (http.max_events): split the batch", maxEvents)
+		}
+		ev, err := decodeEvent(raw, len(events))
+		if err != nil {
+			return err
+		}
+		events = append(events, ev)
+		return nil
+	}
 	switch first {
 	case '[':
-		if err := dec.Decode(&events); err != nil {
+		if _, err := dec.Token(); err != nil {
+			return nil, jsonError(err, -1)
+		}
+		for dec.More() {
+			if err := next(); err == io.EOF {
+				return nil, jsonError(io.ErrUnexpectedEOF, len(events))
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing ']'
 			return nil, jsonError(err, -1)
 		}
 		if _, err := dec.Token(); err != io.EOF {
+			if e := asError(err); e != nil {
+				return nil, e
+			}
 			return nil, smdr.Errorf(smdr.EInvalid, "", "unexpected data after the JSON array (offset %d): send one array, or NDJSON", dec.InputOffset())
-		}
-		if len(events) > maxEvents {
-			return nil, smdr.Errorf(smdr.ETooLarge, "", "%d events in one request, at most %d allowed: split the batch", len(events), maxEvents)
 		}
 	case '{':
 		for {
-			var ev smdr.CallEvent
-			err := dec.Decode(&ev)
+			err := next()
 			if err == io.EOF {
 				break
 			}
 			if err != nil {
-				return nil, jsonError(err, len(events))
-			}
-			events = append(events, ev)
-			if len(events) > maxEvents {
-				return nil, smdr.Errorf(smdr.ETooLarge, "", "more than %d events in one request: split the batch", maxEvents)
+				return nil, err
 			}
 		}
 	default:
@@ -65,6 +92,30 @@ func decodeEvents(r io.Reader, maxEvents int) ([]smdr.CallEvent, error) {
 		return nil, smdr.Errorf(smdr.EInvalid, "", "no events in the body")
 	}
 	return events, nil
+}
+
+// decodeEvent decodes event i from raw, its JSON text, and checks it.
+func decodeEvent(raw []byte, i int) (smdr.CallEvent, error) {
+	var ev smdr.CallEvent
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		return smdr.CallEvent{}, jsonError(err, i)
+	}
+	if err := checkEvent(i, &ev, raw); err != nil {
+		return smdr.CallEvent{}, err
+	}
+	return ev, nil
+}
+
+// asError returns the *smdr.Error in err's chain, such as the depth
+// reader's, or nil.
+func asError(err error) *smdr.Error {
+	var e *smdr.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {
@@ -81,6 +132,9 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 
 // readError turns a failure to read the body into a domain error.
 func readError(err error) error {
+	if e := asError(err); e != nil {
+		return e
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return smdr.Errorf(smdr.ETooLarge, "", "the body is larger than %d bytes (http.max_body): split the batch", mbe.Limit)
@@ -97,6 +151,9 @@ func jsonError(err error, index int) error {
 		tpe *time.ParseError
 		mbe *http.MaxBytesError
 	)
+	if e := asError(err); e != nil {
+		return e
+	}
 	e := &smdr.Error{Code: smdr.EInvalid, Index: index}
 	switch {
 	case errors.As(err, &mbe):
@@ -119,7 +176,7 @@ func jsonError(err error, index int) error {
 		// error of its own type.
 		e.Field = "time"
 		e.Message = "time must be an RFC 3339 string such as \"2012-03-09T01:20:40Z\""
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.ErrUnexpectedEOF), err == io.EOF:
 		e.Message = "malformed JSON: the body ends in the middle of a value"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)

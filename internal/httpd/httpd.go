@@ -27,6 +27,9 @@ type Config struct {
 	Token     string // bearer token for the ingest API; "" = none
 	MaxBody   int64  // largest request body in bytes
 	MaxEvents int    // most events in one request; 0 = 10000
+	// MaxJSONDepth is the deepest nesting of arrays and objects in a
+	// request body; 0 = 10. See limits.go.
+	MaxJSONDepth int
 	// How records are written, for the feed's parsed fields: the padding
 	// character, the clock and the time zone of the time field.
 	Padding  byte
@@ -98,7 +101,7 @@ func (h *Handler) postEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
-	events, err := decodeEvents(body, h.cfg.MaxEvents)
+	events, err := decodeEvents(body, h.cfg.MaxEvents, h.cfg.MaxJSONDepth)
 	if err != nil {
 		reason := smdr.ErrorCode(err)
 		if reason == smdr.EInvalid {
