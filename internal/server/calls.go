@@ -154,7 +154,10 @@ func (s *Server) replay(after uint64) (replayed, unknown int, err error) {
 			after = e.Seq
 			p, err := smdr.Parse(string(e.Line), opts)
 			if err != nil {
-				s.log.Warn("journal record not replayed", "seq", e.Seq, "err", err)
+				// The parser's message may quote a name or a number:
+				// debug level only.
+				s.log.Warn("journal record not replayed: it does not parse", "seq", e.Seq)
+				s.log.Debug("journal record not replayed", "seq", e.Seq, "err", err)
 				continue
 			}
 			if s.engine.Replay(p.Record, now) {
