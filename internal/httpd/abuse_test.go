@@ -17,7 +17,8 @@ import (
 
 // TestAbuseDoesNotHurtAWellBehavedClient runs, one after another, a client
 // sending 100 MB of junk to the local port, 500 idle connections beyond the
-// client cap and 2,000 connect-and-disconnect cycles, while call events keep
+// client cap, 100 half-closed connections and 2,000 connect-and-disconnect
+// cycles, while call events keep
 // coming: a well-behaved client gets every record in order throughout, and
 // goroutines and file descriptors return to where they were.
 func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
@@ -92,6 +93,26 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	}
 	waitUntil(t, 10*time.Second, "500 connections refused over the cap", func() bool { return h.srv.Status().Local.Rejected >= 500 })
 	for _, c := range idle {
+		c.Close()
+	}
+
+	// 100 half-closed connections: the client says it will send no more
+	// and keeps reading; the server takes that as the client leaving.
+	var halfClosed []net.Conn
+	for i := 0; i < 100; i++ {
+		c, err := net.Dial("tcp", h.srv.LocalAddr())
+		if err != nil {
+			t.Fatalf("half-close %d: %v", i, err)
+		}
+		c.(*net.TCPConn).CloseWrite()
+		halfClosed = append(halfClosed, c)
+	}
+	for _, c := range halfClosed {
+		// The server closes its end: the client reads EOF.
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, c); err != nil {
+			t.Fatalf("half-closed connection not closed by the server: %v", err)
+		}
 		c.Close()
 	}
 
