@@ -13,12 +13,17 @@
 // records that were in flight. The journal keeps what a target still needs
 // (Journal.Hold); records it no longer had are counted as skipped.
 //
+// With Config.TLS a target speaks TLS: the receiver's certificate is
+// verified, a client certificate may be presented, and acknowledgements
+// are still read on the TCP connection beneath, counted in TLS bytes.
+//
 // docs/push.md describes the resume rules, the timeouts and what a crash of
 // the server or of a receiver can cost.
 package push
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,9 +65,20 @@ type Config struct {
 	// none.
 	ResendWindow int
 
-	RetryMin    time.Duration // first reconnect delay; 0 = 100ms
-	RetryMax    time.Duration // backoff cap; 0 = 1s
-	DialTimeout time.Duration // 0 = 5s
+	// TLS, if set, makes the target speak TLS: it is called before each
+	// connection with Address and returns the configuration for it (the
+	// CA pool that verifies the receiver's certificate, an optional client
+	// certificate), so that reloaded certificates take effect at the next
+	// connection; tlsconf.ClientReloader.Config fits. A config without
+	// ServerName gets the host of Address. nil means plain TCP. A nil
+	// result fails the attempt rather than fall back to plain TCP.
+	TLS func(address string) *tls.Config
+
+	RetryMin time.Duration // first reconnect delay; 0 = 100ms
+	RetryMax time.Duration // backoff cap; 0 = 1s
+	// DialTimeout bounds the TCP connect and, separately, the TLS
+	// handshake; 0 = 5s.
+	DialTimeout time.Duration
 	// WriteTimeout bounds one write on the connection; 0 = 30s.
 	WriteTimeout time.Duration
 	// AckTimeout drops a connection on which sent data has stayed
@@ -84,6 +100,7 @@ const (
 // Status describes a target.
 type Status struct {
 	Address string    `json:"address"`
+	TLS     bool      `json:"tls"` // the target speaks TLS (Config.TLS is set)
 	State   string    `json:"state"`
 	Since   time.Time `json:"since"` // when it entered State
 	// Cursor is the last record the receiver has acknowledged; sending
@@ -244,6 +261,7 @@ func (t *Target) Status() Status {
 	t.mu.Lock()
 	st := Status{
 		Address:   t.cfg.Address,
+		TLS:       t.cfg.TLS != nil,
 		State:     t.state,
 		Since:     t.since,
 		LastError: t.lastError,
@@ -294,10 +312,12 @@ func (t *Target) holdPoint(c uint64) uint64 {
 	return c - min(c, uint64(t.cfg.ResendWindow))
 }
 
-// advance moves the cursor to c and the journal's hold with it.
-func (t *Target) advance(c uint64) {
+// advance moves the cursor to c and the journal's hold with it, but not
+// beyond hold(ceiling): a session that may still have to resend from its
+// start keeps the records since then.
+func (t *Target) advance(c, ceiling uint64) {
 	if t.cursor.Swap(c) != c {
-		t.cfg.Journal.Hold(t.hold, t.holdPoint(c))
+		t.cfg.Journal.Hold(t.hold, t.holdPoint(min(c, ceiling)))
 	}
 }
 
@@ -315,13 +335,12 @@ func (t *Target) run(ctx context.Context) {
 	connectedOnce := false
 	for ctx.Err() == nil {
 		t.setState(StateConnecting, "")
-		conn, err := dialer.DialContext(ctx, "tcp", t.cfg.Address)
+		conn, sec, err := t.connect(ctx, &dialer)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			t.setState(StateWaiting, err.Error())
-			t.log.Debug("connect failed", "err", err, "retry_in", delay)
+			t.failed(err, sec != nil, delay)
 			if !sleep(ctx, jitter(delay)) {
 				return
 			}
@@ -336,9 +355,15 @@ func (t *Target) run(ctx context.Context) {
 		t.conn = conn
 		t.mu.Unlock()
 		t.setState(StateConnected, "")
-		t.log.Info("connected", "resume_after", t.cursor.Load())
+		if sec != nil {
+			cs := sec.tls.ConnectionState()
+			t.log.Info("connected", "resume_after", t.cursor.Load(),
+				"tls", tls.VersionName(cs.Version), "cipher", tls.CipherSuiteName(cs.CipherSuite))
+		} else {
+			t.log.Info("connected", "resume_after", t.cursor.Load())
+		}
 		began := time.Now()
-		err = t.serve(ctx, conn.(*net.TCPConn))
+		err = t.serve(ctx, conn, sec)
 		t.mu.Lock()
 		t.conn = nil
 		t.mu.Unlock()
@@ -357,10 +382,92 @@ func (t *Target) run(ctx context.Context) {
 	}
 }
 
+// failed records an attempt that did not lead to a session. A refused TCP
+// connection is routine while a receiver is down; a failed TLS handshake
+// is a configuration problem, logged as a warning when its message is new.
+func (t *Target) failed(err error, handshake bool, delay time.Duration) {
+	t.mu.Lock()
+	repeated := t.lastError == err.Error()
+	t.mu.Unlock()
+	t.setState(StateWaiting, err.Error())
+	if handshake && !repeated {
+		t.log.Warn("connect failed", "err", err, "retry_in", delay)
+		return
+	}
+	t.log.Debug("connect failed", "err", err, "retry_in", delay)
+}
+
+// secure is the TLS layer of a connection: records are written through
+// tls, while acknowledgements are read on the TCP connection beneath it,
+// whose written bytes count counts.
+type secure struct {
+	tls   *tls.Conn
+	count *countConn
+}
+
+// countConn counts the bytes written to the TCP connection: TLS records,
+// handshake included, which are what the send queue holds.
+type countConn struct {
+	net.Conn
+	n atomic.Int64
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// connect dials the receiver and, with Config.TLS, makes the TLS
+// handshake, bounded by DialTimeout. A failed handshake returns a non-nil
+// secure with the error, and the connection closed.
+func (t *Target) connect(ctx context.Context, dialer *net.Dialer) (*net.TCPConn, *secure, error) {
+	c, err := dialer.DialContext(ctx, "tcp", t.cfg.Address)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn := c.(*net.TCPConn)
+	if t.cfg.TLS == nil {
+		return conn, nil, nil
+	}
+	sec := &secure{count: &countConn{Conn: conn}}
+	cfg := t.cfg.TLS(t.cfg.Address)
+	if cfg == nil {
+		conn.Close()
+		return nil, sec, fmt.Errorf("tls handshake with %s: no TLS configuration", t.cfg.Address)
+	}
+	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		cfg = cfg.Clone()
+		cfg.ServerName = hostOf(t.cfg.Address)
+	}
+	sec.tls = tls.Client(sec.count, cfg)
+	hctx, cancel := context.WithTimeout(ctx, t.cfg.DialTimeout)
+	defer cancel()
+	if err := sec.tls.HandshakeContext(hctx); err != nil {
+		conn.Close()
+		// "x509: certificate signed by unknown authority" says it all;
+		// the wrapper's "tls: failed to verify certificate" adds nothing.
+		var cv *tls.CertificateVerificationError
+		if errors.As(err, &cv) {
+			err = cv.Err
+		}
+		return nil, sec, fmt.Errorf("tls handshake with %s: %w", t.cfg.Address, err)
+	}
+	return conn, sec, nil
+}
+
+func hostOf(address string) string {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return address
+	}
+	return host
+}
+
 // serve runs one session on conn and sets the cursor to where the next
 // one resumes.
-func (t *Target) serve(ctx context.Context, conn *net.TCPConn) error {
-	s, err := newSession(t, conn)
+func (t *Target) serve(ctx context.Context, conn *net.TCPConn, sec *secure) error {
+	s, err := newSession(t, conn, sec)
 	if err != nil {
 		conn.Close()
 		return fmt.Errorf("connection setup: %w", err)

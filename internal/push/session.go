@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -38,7 +39,17 @@ type session struct {
 	t     *Target
 	conn  *net.TCPConn
 	rc    syscall.RawConn
-	start uint64 // the cursor when the session began
+	start uint64    // the cursor when the session began
+	began time.Time // when the session began
+
+	// A TLS session is on probation for tlsProbation: the journal's hold
+	// stays at start, since a TLS alert then resends from there (finish).
+	proven, ending bool
+
+	// With TLS, records are written through tls, and sec.count counts the
+	// bytes that reach conn; joined holds a batch for its single write.
+	sec    *secure
+	joined []byte
 
 	sent   uint64 // the last record written
 	fl     tcpack.Flight
@@ -51,13 +62,14 @@ type session struct {
 	rerr error         // why the reader ended; read after gone
 }
 
-func newSession(t *Target, conn *net.TCPConn) (*session, error) {
+func newSession(t *Target, conn *net.TCPConn, sec *secure) (*session, error) {
 	rc, err := conn.SyscallConn()
 	if err != nil {
 		return nil, err
 	}
-	s := &session{t: t, conn: conn, rc: rc, gone: make(chan struct{})}
+	s := &session{t: t, conn: conn, rc: rc, sec: sec, gone: make(chan struct{})}
 	s.start = t.cursor.Load()
+	s.began = time.Now()
 	s.sent = s.start
 	s.window = s.sendWindow()
 	return s, nil
@@ -75,19 +87,25 @@ func (s *session) sendWindow() int {
 }
 
 // run sends records until the connection fails or ctx ends, then sets the
-// target's cursor to where the next session resumes.
+// target's cursor to where the next session resumes. It returns why the
+// session ended.
 func (s *session) run(ctx context.Context) error {
 	go s.read()
 	err := s.loop(ctx)
-	s.finish(ctx, err)
-	return err
+	return s.finish(ctx, err)
 }
 
-// read consumes what the receiver sends, which is nothing: its only use is
-// to notice the end of the connection while nothing is written.
+// read consumes what the receiver sends, which is nothing but TLS
+// messages: its use is to notice the end of the connection while nothing
+// is written, and under TLS an alert (a refused client certificate
+// arrives after the client's side of a TLS 1.3 handshake has completed).
 func (s *session) read() {
 	defer close(s.gone)
-	_, err := io.Copy(io.Discard, s.conn)
+	var r io.Reader = s.conn
+	if s.sec != nil {
+		r = s.sec.tls
+	}
+	_, err := io.Copy(io.Discard, r)
 	if err == nil {
 		s.eof.Store(true)
 		err = io.EOF
@@ -157,6 +175,17 @@ func (s *session) loop(ctx context.Context) error {
 	}
 }
 
+// tlsProbation is how long the journal keeps, for a TLS session, every
+// record since the session began: a receiver that refuses the client
+// certificate says so with an alert only after the client's side of a TLS
+// 1.3 handshake is done and records have been written and acknowledged,
+// and the session then resends from its start (see finish).
+const tlsProbation = stableAfter
+
+// alertWait is how long a TLS session that failed waits for its reader to
+// take what the receiver sent before the end (an alert that says why).
+const alertWait = 100 * time.Millisecond
+
 // lineBytes is the size of a record on the wire, for sizing reads.
 const lineBytes = 164
 
@@ -164,10 +193,6 @@ const lineBytes = 164
 // lines themselves are not kept: a resend reads the journal again.
 func (s *session) write(ctx context.Context, buf []journal.Entry, bufs net.Buffers) error {
 	t := s.t
-	bufs = bufs[:0]
-	for _, e := range buf {
-		bufs = append(bufs, e.Line)
-	}
 	s.conn.SetWriteDeadline(time.Now().Add(t.cfg.WriteTimeout))
 	// Close cancels ctx and then moves the deadline into the past; after
 	// this check a write cannot miss both.
@@ -177,14 +202,39 @@ func (s *session) write(ctx context.Context, buf []journal.Entry, bufs net.Buffe
 	if s.inFlight() == 0 {
 		s.progress = time.Now()
 	}
-	for _, e := range buf {
-		s.fl.Sent(e.Seq, len(e.Line))
+	var n int64 // the bytes of the lines the write took
+	var err error
+	if s.sec != nil {
+		n, err = s.writeTLS(buf)
+	} else {
+		bufs = bufs[:0]
+		for _, e := range buf {
+			bufs = append(bufs, e.Line)
+			s.fl.Sent(e.Seq, len(e.Line))
+		}
+		n, err = bufs.WriteTo(s.conn)
+		s.fl.Wrote(n)
 	}
-	n, err := bufs.WriteTo(s.conn)
-	s.fl.Wrote(n)
 	if err != nil {
+		// Count the lines that went out whole before the failure: the
+		// receiver may have them, and sending them again is a resend.
+		k := 0
+		for ; k < len(buf) && n >= int64(len(buf[k].Line)); k++ {
+			n -= int64(len(buf[k].Line))
+		}
+		s.wrote(buf[:k])
 		return fmt.Errorf("write: %w", err)
 	}
+	s.wrote(buf)
+	return nil
+}
+
+// wrote counts the entries as written on the connection.
+func (s *session) wrote(buf []journal.Entry) {
+	if len(buf) == 0 {
+		return
+	}
+	t := s.t
 	last := buf[len(buf)-1].Seq
 	s.sent = last
 	t.sentSeq.Store(last)
@@ -197,7 +247,48 @@ func (s *session) write(ctx context.Context, buf []journal.Entry, bufs net.Buffe
 	} else {
 		t.resent.Add(uint64(len(buf)))
 	}
-	return nil
+}
+
+// writeTLS writes the entries through TLS in one write, so that they go
+// out in few TLS records rather than one record (and one system call) per
+// line.
+//
+// The send queue counts TLS bytes, so the flight counts them too: the
+// bytes that reached the TCP connection (handshake and TLS overhead
+// included), taken from the counter after the write. Counting plaintext
+// instead, acknowledged = plaintext written - TLS bytes queued, would
+// usually lie below the truth, but not always: a receiver can decrypt a
+// TLS record only once all of it has arrived, and with only the tail of a
+// 10 KB record unacknowledged that formula would count most of its lines
+// as had. Where TLS record boundaries fall inside one write is not known,
+// but the end of a write is the end of a record; so the whole batch ends
+// at the counter's value after the write: its first line carries all the
+// bytes and the others none, and every line of the batch counts as
+// acknowledged when the batch's last byte is, never before the receiver
+// can read it. A message the reader answers (a TLS 1.3 key update) may
+// add bytes of its own to the queue: that only delays acknowledgements.
+//
+// It returns the plaintext bytes written: those of the TLS records that
+// reached the connection whole.
+func (s *session) writeTLS(buf []journal.Entry) (int64, error) {
+	s.joined = s.joined[:0]
+	for _, e := range buf {
+		s.joined = append(s.joined, e.Line...)
+	}
+	n, err := s.sec.tls.Write(s.joined)
+	end := s.sec.count.n.Load()
+	if err != nil {
+		// The connection is done with: nothing of this write is
+		// tracked, so none of it moves the cursor.
+		s.fl.Wrote(end - s.fl.Written())
+		return int64(n), err
+	}
+	s.fl.Sent(buf[0].Seq, int(end-s.fl.Written()))
+	for _, e := range buf[1:] {
+		s.fl.Sent(e.Seq, 0)
+	}
+	s.fl.Wrote(end - s.fl.Written())
+	return int64(n), nil
 }
 
 // skip jumps over records the journal no longer keeps. A zero-length
@@ -252,15 +343,32 @@ func (s *session) poll() error {
 	if !ok {
 		return nil
 	}
-	s.t.advance(seq)
+	s.t.advance(seq, s.holdCeiling())
 	s.window = s.sendWindow()
 	return nil
 }
 
+// holdCeiling is where the journal's hold may go at most: for a TLS
+// session on probation, the session's start.
+func (s *session) holdCeiling() uint64 {
+	if s.sec == nil || s.proven {
+		return math.MaxUint64
+	}
+	if !s.ending && time.Since(s.began) >= tlsProbation {
+		s.proven = true
+		return math.MaxUint64
+	}
+	return s.start
+}
+
 // finish ends the session: it learns the final acknowledgements, closes
-// the connection and sets the cursor to where the next session resumes.
-func (s *session) finish(ctx context.Context, err error) {
+// the connection and sets the cursor to where the next session resumes. It
+// returns why the session ended: err, or the receiver's TLS alert, which
+// says more than the failed write or reset that may have come first.
+func (s *session) finish(ctx context.Context, err error) error {
 	t := s.t
+	s.holdCeiling() // ends the probation if its time is up
+	s.ending = true // and from now on it no longer ends
 	if ctx.Err() != nil {
 		// A shutdown: give the receiver a moment to acknowledge what is
 		// in flight, so that the saved cursor is exact.
@@ -274,12 +382,26 @@ func (s *session) finish(ctx context.Context, err error) {
 				deadline = time.Time{} // no acknowledgement comes after the end
 			}
 		}
+		if s.sec != nil && exactAcks && s.inFlight() == 0 {
+			// close_notify, when the send queue is known to be empty so
+			// that the alert cannot block Close (crypto/tls would wait
+			// up to 5s).
+			s.sec.tls.CloseWrite()
+		}
 	} else {
 		s.poll()
 		// What is still queued goes to the next connection; a reset
 		// keeps the old one from delivering it late, out of order with
 		// the resend.
 		s.conn.SetLinger(0)
+		if s.sec != nil {
+			// A receiver that refuses the connection sends an alert and
+			// closes, and a write may fail on its reset before the
+			// reader has seen the alert: let the reader take what is
+			// already queued before the connection goes.
+			s.conn.SetReadDeadline(time.Now().Add(alertWait))
+			<-s.gone
+		}
 	}
 	s.conn.Close()
 	<-s.gone
@@ -289,9 +411,26 @@ func (s *session) finish(ctx context.Context, err error) {
 	// the reader's EOF, seen before any write failed, tells a clean close:
 	// the kernel reports a reset or a timeout to the first call that asks,
 	// and the other then sees a plain end of stream.
-	clean := ctx.Err() != nil || errors.Is(err, errClosed)
+	//
+	// Under TLS a close by the receiver proves nothing: its TLS layer
+	// reads ahead of the application (whole records, and more), so its
+	// kernel is empty and it closes with a FIN even when the application
+	// never had the records that layer held. It counts as an abnormal end.
+	clean := ctx.Err() != nil || (s.sec == nil && errors.Is(err, errClosed))
 	c := t.cursor.Load()
-	if exactAcks && !clean && c > s.start {
+	switch {
+	case s.sec != nil && !s.proven && ctx.Err() == nil && isAlert(s.rerr):
+		// The receiver's TLS layer refused the connection soon after
+		// the handshake (in TLS 1.3 a refused client certificate comes
+		// only after records have been written): its kernel
+		// acknowledged what its application never read, possibly more
+		// than ResendWindow records, so the connection counts as having
+		// delivered nothing. The hold stayed at the start meanwhile.
+		if s.start < c {
+			t.log.Info("resending what the connection carried: the receiver's TLS layer refused it", "records", c-s.start, "resume_after", s.start)
+			t.cursor.Store(s.start)
+		}
+	case exactAcks && !clean && c > s.start:
 		back := max(c-min(c, uint64(t.cfg.ResendWindow)), s.start)
 		if back < c {
 			t.log.Info("resending what the receiver may not have read", "records", c-back, "resume_after", back)
@@ -299,4 +438,15 @@ func (s *session) finish(ctx context.Context, err error) {
 		}
 	}
 	t.sentSeq.Store(s.sent)
+	if s.sec != nil && isAlert(s.rerr) && !errors.Is(err, s.rerr) {
+		err = fmt.Errorf("read: %w", s.rerr)
+	}
+	return err
+}
+
+// isAlert says whether err is a TLS alert the receiver sent (crypto/tls
+// reports one as a net.OpError "remote error").
+func isAlert(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "remote error"
 }

@@ -173,6 +173,16 @@ func (s *Server) startDelivery(log *slog.Logger) error {
 		return err
 	}
 	s.local = local
+	var pushTLS func(string) *tls.Config
+	if files := s.cfg.PushTLS(); files.Enabled {
+		r, err := tlsconf.NewClient(files.CAFile, files.ServerName, files.CertFile, files.KeyFile, log.With("component", "push"))
+		if err != nil {
+			local.Close()
+			return fmt.Errorf("push: %w", err)
+		}
+		s.tlsReloads = append(s.tlsReloads, r.Reload)
+		pushTLS = r.Config
+	}
 	for _, addr := range s.cfg.PushAddresses() {
 		// A target seen for the first time starts with the records written
 		// from now on, as the original did; after that it resumes from its
@@ -185,6 +195,7 @@ func (s *Server) startDelivery(log *slog.Logger) error {
 			RetryMin:   time.Duration(s.cfg.Push.RetryMin),
 			RetryMax:   time.Duration(s.cfg.Push.RetryMax),
 			AckTimeout: time.Duration(s.cfg.Push.AckTimeout),
+			TLS:        pushTLS,
 			Logger:     log,
 		}))
 	}

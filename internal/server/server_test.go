@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/config"
 	"github.com/ipsmdr/ipsmdr/internal/server"
 	"github.com/ipsmdr/ipsmdr/internal/smdrtest"
+	"github.com/ipsmdr/ipsmdr/internal/tlsconf/tlstest"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -248,5 +251,60 @@ func TestMaskDigitsHidesTheEndOfNumbers(t *testing.T) {
 		if !strings.Contains(r.Line, " 00000796854XXXX ") || !strings.Contains(r.Line, " 00044161496XXXX ") {
 			t.Errorf("line %q, want number 0796854XXXX and DDI 44161496XXXX", r.Line)
 		}
+	}
+}
+
+// TestTLSFromTheSettings wires the local port's and push's TLS settings end
+// to end: a TLS client of the local port and a TLS push receiver, both
+// verifying certificates the test made, get the record.
+func TestTLSFromTheSettings(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	serverPair := ca.IssueServer(t)
+	rcvPair := ca.IssueServer(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{rcvPair.TLS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		got <- line
+	}()
+	srv := open(t, func(c *config.Config) {
+		c.Local.TLS = config.LocalTLSSettings{CertFile: serverPair.CertFile, KeyFile: serverPair.KeyFile}
+		c.Push.Enabled = true
+		c.Push.Targets = []config.Target{{Address: ln.Addr().String()}}
+		c.Push.TLS = config.PushTLSSettings{Enabled: true, CAFile: ca.CertFile}
+	})
+	client, err := tls.Dial("tcp", srv.LocalAddr(), &tls.Config{RootCAs: ca.Pool(), ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("TLS client of the local port: %v", err)
+	}
+	defer client.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Status().Local.Connected != 1 || !srv.Status().Push[0].TLS || srv.Status().Push[0].State != "connected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v: want one local client and a connected TLS push target", srv.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ingest(t, srv, smdr.CallEvent{Call: "a", Event: "ringing", Direction: "in", Trunk: "92108"})
+	local, err := bufio.NewReader(client).ReadString('\n')
+	if err != nil || len(local) != smdr.WireLength {
+		t.Fatalf("local TLS client read %q, %v", local, err)
+	}
+	select {
+	case line := <-got:
+		if line != local {
+			t.Errorf("push receiver got %q, want %q", line, local)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("push receiver got nothing within 5 s")
 	}
 }
