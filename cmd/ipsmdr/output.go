@@ -88,20 +88,9 @@ var recordColumns = []string{
 
 // jsonRecord is a record in the json format; its names are recordColumns.
 type jsonRecord struct {
-	Time            string   `json:"time"`
-	Direction       string   `json:"direction"`
-	CallID          string   `json:"call_id"`
-	Trunk           string   `json:"trunk"`
-	Extension       string   `json:"extension"`
-	SourceExtension string   `json:"source_extension"`
-	Number          string   `json:"number"`
-	Name            string   `json:"name"`
-	DDI             string   `json:"ddi"`
-	DDIName         string   `json:"ddi_name"`
-	AccountCode     string   `json:"account_code"`
-	Event           string   `json:"event"`
-	Line            string   `json:"line"`
-	Warnings        []string `json:"warnings"`
+	smdr.RecordJSON
+	Line     string   `json:"line"`
+	Warnings []string `json:"warnings"`
 }
 
 // tableColumns are the table format's headings and widths: each field's
@@ -232,22 +221,7 @@ func toJSONRecord(r smdr.Parsed) jsonRecord {
 	if warnings == nil {
 		warnings = []string{}
 	}
-	return jsonRecord{
-		Time:            r.Time.Format(time.RFC3339),
-		Direction:       string(r.Direction),
-		CallID:          r.CallID,
-		Trunk:           r.Trunk,
-		Extension:       r.Extension,
-		SourceExtension: r.SourceExtension,
-		Number:          r.Number,
-		Name:            r.Name,
-		DDI:             r.DDI,
-		DDIName:         r.DDIName,
-		AccountCode:     r.AccountCode,
-		Event:           string(r.Event),
-		Line:            r.Raw,
-		Warnings:        warnings,
-	}
+	return jsonRecord{RecordJSON: r.JSON(), Line: r.Raw, Warnings: warnings}
 }
 
 // maxLineLength is the longest line the line reader returns. A record is 162

@@ -136,24 +136,18 @@ func decodeJSONLines(tb testing.TB, out string) []jsonRecord {
 
 // The manual's records 1, 5 and 17 as the json format gives them in UTC.
 var (
-	wantManual1 = jsonRecord{
-		Time: "2012-03-09T01:20:40Z", Direction: "IN", CallID: "2012030901204052070264",
+	wantManual1 = jsonRecord{RecordJSON: smdr.RecordJSON{Time: "2012-03-09T01:20:40Z", Direction: "IN", CallID: "2012030901204052070264",
 		Trunk: "92108", Extension: "1843", SourceExtension: "", Number: "79XXXXXXXX",
 		Name: "CHRIS R MOBILE", DDI: "44161XXXXXXX", DDIName: "CHRIS DID", AccountCode: "",
-		Event: "RINGING", Warnings: []string{},
-	}
-	wantManual5 = jsonRecord{
-		Time: "2012-03-09T00:46:59Z", Direction: "OUT", CallID: "2012030900465982190047",
+		Event: "RINGING"}, Warnings: []string{}}
+	wantManual5 = jsonRecord{RecordJSON: smdr.RecordJSON{Time: "2012-03-09T00:46:59Z", Direction: "OUT", CallID: "2012030900465982190047",
 		Trunk: "92808", Extension: "1843", SourceExtension: "", Number: "79XXXXXXXX",
 		Name: "", DDI: "", DDIName: "", AccountCode: "",
-		Event: "RINGING", Warnings: []string{"time 12:46:59 read as 00:46:59 (12-hour clock, resolved from the Call ID)"},
-	}
-	wantManual17 = jsonRecord{
-		Time: "2012-03-09T01:31:27Z", Direction: "IN", CallID: "2012030901311586070264",
+		Event: "RINGING"}, Warnings: []string{"time 12:46:59 read as 00:46:59 (12-hour clock, resolved from the Call ID)"}}
+	wantManual17 = jsonRecord{RecordJSON: smdr.RecordJSON{Time: "2012-03-09T01:31:27Z", Direction: "IN", CallID: "2012030901311586070264",
 		Trunk: "92108", Extension: "2560", SourceExtension: "1843", Number: "79XXXXXXXX",
 		Name: "CHRIS R MOBILE", DDI: "44161XXXXXXX", DDIName: "CHRIS DID", AccountCode: "",
-		Event: "TRANSFERRED", Warnings: []string{},
-	}
+		Event: "TRANSFERRED"}, Warnings: []string{}}
 )
 
 // checkManualJSON checks the json records of the manual's 20 lines.

@@ -14,26 +14,10 @@ import (
 
 // feedRecord is one line of GET /api/v1/records.
 type feedRecord struct {
-	Seq    uint64      `json:"seq"`
-	Time   time.Time   `json:"accepted_at"`
-	Line   string      `json:"line"`
-	Record *feedFields `json:"record,omitempty"`
-}
-
-// feedFields are a record's parsed fields.
-type feedFields struct {
-	Time            string `json:"time"`
-	Direction       string `json:"direction"`
-	CallID          string `json:"call_id"`
-	Trunk           string `json:"trunk"`
-	Extension       string `json:"extension"`
-	SourceExtension string `json:"source_extension"`
-	Number          string `json:"number"`
-	Name            string `json:"name"`
-	DDI             string `json:"ddi"`
-	DDIName         string `json:"ddi_name"`
-	AccountCode     string `json:"account_code"`
-	Event           string `json:"event"`
+	Seq    uint64           `json:"seq"`
+	Time   time.Time        `json:"accepted_at"`
+	Line   string           `json:"line"`
+	Record *smdr.RecordJSON `json:"record,omitempty"`
 }
 
 // getRecords streams records from the journal after a sequence number as
@@ -113,20 +97,9 @@ func toFeed(e journal.Entry, opts smdr.ParseOptions) feedRecord {
 	line := string(e.Line[:smdr.LineLength])
 	fr := feedRecord{Seq: e.Seq, Time: e.Time, Line: line}
 	if p, err := smdr.Parse(line, opts); err == nil {
-		fr.Record = &feedFields{
-			Time:            p.Time.Format(time.RFC3339),
-			Direction:       string(p.Direction),
-			CallID:          p.CallID,
-			Trunk:           p.Trunk,
-			Extension:       p.Extension,
-			SourceExtension: p.SourceExtension,
-			Number:          p.Number,
-			Name:            p.Name,
-			DDI:             p.DDI,
-			DDIName:         p.DDIName,
-			AccountCode:     p.AccountCode,
-			Event:           string(p.Event),
-		}
+		j := p.JSON()
+		fr.Record = &j
+
 	}
 	return fr
 }
