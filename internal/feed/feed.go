@@ -288,7 +288,9 @@ func (s *Server) admit(conn net.Conn) {
 	ip, ipOK := remoteIP(conn.RemoteAddr())
 	if !s.allowed(ip, ipOK) {
 		s.denied.Add(1)
-		s.log.Warn("client refused: address not in allow list", "client", addr)
+		// Counted in Denied; logged at debug only, so that a flood of
+		// refused connections cannot flood the log.
+		s.log.Debug("client refused: address not in allow list", "client", addr)
 		conn.Close()
 		return
 	}
@@ -329,7 +331,8 @@ func (s *Server) admit(conn net.Conn) {
 	if s.cfg.MaxClients > 0 && len(s.clients) >= s.cfg.MaxClients {
 		s.mu.Unlock()
 		s.rejected.Add(1)
-		s.log.Warn("client refused: too many clients", "client", addr, "max_clients", s.cfg.MaxClients)
+		// Counted in Rejected; debug only, as above.
+		s.log.Debug("client refused: too many clients", "client", addr, "max_clients", s.cfg.MaxClients)
 		conn.Close()
 		return
 	}

@@ -8,8 +8,11 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -87,13 +90,48 @@ func New(srv *server.Server, cfg Config) *Handler {
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves a request. Without an admin password the API and the
+// page are open to whoever can reach the server, which is safe only on
+// loopback; a web page the user visits could still reach them through DNS
+// rebinding (its own host name pointing at 127.0.0.1). So without a
+// password only requests addressed to a loopback name or an IP address are
+// served; others get 421.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.AdminPasswordHash == "" && r.URL.Path != "/healthz" && !directHost(r.Host) {
+		writeJSON(w, http.StatusMisdirectedRequest, errorReply{Error: fmt.Sprintf(
+			"this server has no admin password, so it answers only requests addressed to localhost or an IP address, not %q: set http.admin_password_hash to serve other names", r.Host)})
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// directHost reports whether host (with or without a port) is localhost or
+// an IP address: names a rebinding attacker cannot control.
+func directHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
 
 type eventsReply struct {
 	Records []server.Written `json:"records"`
 }
 
 func (h *Handler) postEvents(w http.ResponseWriter, r *http.Request) {
+	// A browser posting from another site (a page the user visits sending
+	// fake call events to 127.0.0.1) says so in Sec-Fetch-Site or Origin;
+	// programs such as PBX integrations and curl send neither.
+	if err := h.auth.csrf.sameOrigin(r); err != nil {
+		h.srv.Rejected("unauthorized", 1)
+		writeJSON(w, http.StatusForbidden, errorReply{Error: "cross-origin request refused: the ingest API takes events from programs, not from web pages of other sites"})
+		return
+	}
 	if !h.authorized(r) {
 		h.srv.Rejected("unauthorized", 1)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ipsmdr"`)
