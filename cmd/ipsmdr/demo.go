@@ -19,19 +19,9 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 	def.ListenAddress = "127.0.0.1"
 	settings := config.BindDefaults(fs, def)
 	sim := bindSimFlags(fs, simDefaults{rate: 120, speed: 10})
-	if err := parseFlags(io, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q: demo takes flags only", fs.Arg(0))
-	}
-	cfg, err := settings.Load(io.getenv)
+	cfg, log, err := loadSettings(io, fs, settings, args)
 	if err != nil {
-		return usageError{err}
-	}
-	log := newLogger(io, cfg.Log)
-	for _, w := range settings.Warnings() {
-		log.Warn(w)
+		return err
 	}
 	simCfg, err := sim.config(log)
 	if err != nil {

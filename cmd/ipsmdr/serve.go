@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,19 +20,9 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 	settings := config.Bind(fs)
 	simulate := fs.Bool("simulate", false, "feed the server from the built-in PBX simulator (takes --rate, --speed, --seed, --calls, --truth)")
 	sim := bindSimFlags(fs, simDefaults{rate: 120, speed: 1})
-	if err := parseFlags(io, fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q: serve takes flags only", fs.Arg(0))
-	}
-	cfg, err := settings.Load(io.getenv)
+	cfg, log, err := loadSettings(io, fs, settings, args)
 	if err != nil {
-		return usageError{err}
-	}
-	log := newLogger(io, cfg.Log)
-	for _, w := range settings.Warnings() {
-		log.Warn(w)
+		return err
 	}
 	var simCfg *simulator.Config
 	if *simulate {
@@ -117,4 +108,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simula
 	case err := <-errc:
 		return err
 	}
+}
+
+// loadSettings parses a server command's flags, loads its settings and
+// returns them with the logger they ask for, having logged the settings'
+// warnings. The command takes flags only.
+func loadSettings(io *stdio, fs *flag.FlagSet, settings *config.Flags, args []string) (config.Config, *slog.Logger, error) {
+	if err := parseFlags(io, fs, args); err != nil {
+		return config.Config{}, nil, err
+	}
+	if fs.NArg() > 0 {
+		return config.Config{}, nil, usagef("unexpected argument %q: %s takes flags only", fs.Arg(0), fs.Name())
+	}
+	cfg, err := settings.Load(io.getenv)
+	if err != nil {
+		return config.Config{}, nil, usageError{err}
+	}
+	log := newLogger(io, cfg.Log)
+	for _, w := range settings.Warnings() {
+		log.Warn(w)
+	}
+	return cfg, log, nil
 }
