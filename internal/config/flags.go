@@ -145,6 +145,19 @@ func (f *Flags) Warnings() []string {
 				f.file, strings.Join(f.secrets, ", "), fi.Mode().Perm(), f.file))
 		}
 	}
+	for _, k := range []struct{ path, file string }{
+		{"local.tls.key_file", c.Local.TLS.KeyFile},
+		{"push.tls.key_file", c.Push.TLS.KeyFile},
+		{"http.tls.key_file", c.HTTP.TLS.KeyFile},
+	} {
+		if k.file == "" {
+			continue
+		}
+		if fi, err := os.Stat(k.file); err == nil && fi.Mode().Perm()&0o044 != 0 {
+			ws = append(ws, fmt.Sprintf("%s %s is a private key readable by others (mode %04o): chmod 600 %s",
+				k.path, k.file, fi.Mode().Perm(), k.file))
+		}
+	}
 	if t := c.Push.TLS; !t.Enabled && len(c.PushAddresses()) > 0 {
 		var set []string
 		for _, p := range []struct{ path, v string }{

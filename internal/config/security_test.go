@@ -356,3 +356,27 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("Warnings() after a failed Load = %q, want none", got)
 	}
 }
+
+// TestWarningsForReadableKeyFiles: a TLS private key that others can read
+// is warned about, whichever key setting names it.
+func TestWarningsForReadableKeyFiles(t *testing.T) {
+	cert, key := pemFile(t, "cert.pem"), pemFile(t, "key.pem")
+	for _, tt := range []struct {
+		mode os.FileMode
+		want []string
+	}{
+		{0o600, nil},
+		{0o640, []string{"local.tls.key_file " + key + " is a private key readable by others (mode 0640): chmod 600 " + key}},
+	} {
+		if err := os.Chmod(key, tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		f, err := loadFlags(t, []string{"--local-tls-cert-file", cert, "--local-tls-key-file", key}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Warnings(); !slices.Equal(got, tt.want) {
+			t.Errorf("key mode %04o: Warnings() = %q, want %q", tt.mode, got, tt.want)
+		}
+	}
+}
