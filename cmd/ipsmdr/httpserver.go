@@ -42,6 +42,7 @@ func startHTTP(ctx context.Context, cfg config.Config, srv *server.Server, log *
 		return nil, fmt.Errorf("http: listen on %s: %w", cfg.HTTP.Address, err)
 	}
 	hs.addr = ln.Addr().String()
+	ln = newLimitListener(ln, maxHTTPConns)
 	s := &http.Server{
 		Handler: httpd.New(srv, httpd.Config{
 			Token:             cfg.HTTP.Token,
