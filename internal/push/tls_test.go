@@ -1,7 +1,6 @@
 package push_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"net"
@@ -26,19 +25,18 @@ type tlsReceiver struct {
 	addr string
 	wg   sync.WaitGroup
 
+	*smdrtest.Lines
+
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[net.Conn]struct{}
-	lines    [][]byte
-	bad      []string
 	peers    []string // the common names of the client certificates seen
 	failures []string // handshake errors
-	wake     chan struct{}
 }
 
 func listenTLS(tb testing.TB, cfg *tls.Config) *tlsReceiver {
 	tb.Helper()
-	r := &tlsReceiver{cfg: cfg, addr: "127.0.0.1:0", conns: make(map[net.Conn]struct{}), wake: make(chan struct{})}
+	r := &tlsReceiver{cfg: cfg, addr: "127.0.0.1:0", conns: make(map[net.Conn]struct{}), Lines: smdrtest.NewLines()}
 	r.Restart(tb)
 	tb.Cleanup(r.Stop)
 	return r
@@ -95,21 +93,7 @@ func (r *tlsReceiver) serve(conn *tls.Conn) {
 	if err != nil {
 		return
 	}
-	br := bufio.NewReaderSize(conn, 64<<10)
-	for {
-		line, err := br.ReadBytes('\n')
-		if err != nil {
-			return
-		}
-		r.mu.Lock()
-		if len(line) != smdrtest.WireLength || !strings.HasSuffix(string(line), "\r\n") {
-			r.bad = append(r.bad, string(line))
-		}
-		r.lines = append(r.lines, line)
-		close(r.wake)
-		r.wake = make(chan struct{})
-		r.mu.Unlock()
-	}
+	r.Lines.Collect(conn)
 }
 
 // Stop closes the listener and every connection and waits for the
@@ -127,24 +111,6 @@ func (r *tlsReceiver) Stop() {
 	r.wg.Wait()
 }
 
-func (r *tlsReceiver) Snapshot() [][]byte {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([][]byte(nil), r.lines...)
-}
-
-func (r *tlsReceiver) Len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.lines)
-}
-
-func (r *tlsReceiver) Bad() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.bad...)
-}
-
 func (r *tlsReceiver) Peers() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -155,26 +121,6 @@ func (r *tlsReceiver) Failures() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.failures...)
-}
-
-// WaitFor waits until at least n lines have arrived.
-func (r *tlsReceiver) WaitFor(tb testing.TB, n int, timeout time.Duration) {
-	tb.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		got, wake := len(r.lines), r.wake
-		r.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-wake:
-		case <-deadline.C:
-			tb.Fatalf("TLS receiver got %d lines within %v, want %d", got, timeout, n)
-		}
-	}
 }
 
 // serverTLS is a receiver's configuration with a certificate of ca.

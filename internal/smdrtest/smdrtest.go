@@ -5,6 +5,7 @@ package smdrtest
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -20,7 +21,13 @@ type Lines struct {
 	wake  chan struct{}
 }
 
-func newLines() *Lines { return &Lines{wake: make(chan struct{})} }
+// NewLines returns an empty collection, for receivers of other kinds (TLS,
+// say) built in a test.
+func NewLines() *Lines { return &Lines{wake: make(chan struct{})} }
+
+// Collect adds the CR LF lines read from r until it fails; a last line cut
+// short is dropped. Lines that are not WireLength bytes count as bad.
+func (l *Lines) Collect(r io.Reader) { readLines(r, l, WireLength) }
 
 func (l *Lines) add(line []byte, wireLength int) {
 	l.mu.Lock()
@@ -77,7 +84,7 @@ func (l *Lines) WaitFor(tb testing.TB, n int, timeout time.Duration) [][]byte {
 }
 
 // readLines reads CR LF lines from conn into l until conn fails.
-func readLines(conn net.Conn, l *Lines, wireLength int) {
+func readLines(conn io.Reader, l *Lines, wireLength int) {
 	r := bufio.NewReaderSize(conn, 64<<10)
 	for {
 		line, err := r.ReadBytes('\n')
@@ -108,7 +115,7 @@ func Dial(tb testing.TB, addr string) *Client {
 	if err != nil {
 		tb.Fatalf("dial %s: %v", addr, err)
 	}
-	c := &Client{Lines: newLines(), Conn: conn, done: make(chan struct{})}
+	c := &Client{Lines: NewLines(), Conn: conn, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
 		readLines(conn, c.Lines, WireLength)
@@ -139,7 +146,7 @@ type Receiver struct {
 // stopped at the end of the test.
 func Listen(tb testing.TB, addr string) *Receiver {
 	tb.Helper()
-	r := &Receiver{Lines: newLines(), conn: make(map[net.Conn]struct{})}
+	r := &Receiver{Lines: NewLines(), conn: make(map[net.Conn]struct{})}
 	if err := r.start(addr); err != nil {
 		tb.Fatalf("receiver: %v", err)
 	}
