@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -31,7 +30,7 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	})
 	good := smdrtest.Dial(t, h.srv.LocalAddr())
 	h.waitClients(t, 1)
-	baseGoroutines, baseFiles := runtime.NumGoroutine(), countFiles()
+	baseGoroutines, baseFiles := runtime.NumGoroutine(), smdrtest.OpenFiles()
 
 	var want [][]byte
 	var mu sync.Mutex
@@ -144,16 +143,11 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	// The ingest requests' keep-alive connection is not part of the abuse.
 	http.DefaultClient.CloseIdleConnections()
 	deadline := time.Now().Add(20 * time.Second)
-	for runtime.NumGoroutine() > baseGoroutines || countFiles() > baseFiles {
+	for runtime.NumGoroutine() > baseGoroutines || smdrtest.OpenFiles() > baseFiles {
 		if time.Now().After(deadline) {
 			t.Fatalf("after the abuse: %d goroutines (%d before), %d open files (%d before)",
-				runtime.NumGoroutine(), baseGoroutines, countFiles(), baseFiles)
+				runtime.NumGoroutine(), baseGoroutines, smdrtest.OpenFiles(), baseFiles)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func countFiles() int {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	return len(ents)
 }

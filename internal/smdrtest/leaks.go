@@ -15,7 +15,7 @@ import (
 // files than before: every listener, connection, journal and state file was
 // closed. Use it as TestMain.
 func MainCheckingLeaks(m *testing.M) {
-	before := openFiles()
+	before := OpenFiles()
 	code := m.Run()
 	if code == 0 {
 		http.DefaultClient.CloseIdleConnections()
@@ -25,10 +25,10 @@ func MainCheckingLeaks(m *testing.M) {
 		}
 		// Closed sockets can take a moment to leave the table.
 		deadline := time.Now().Add(5 * time.Second)
-		after := openFiles()
+		after := OpenFiles()
 		for after > before && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
-			after = openFiles()
+			after = OpenFiles()
 		}
 		if after > before {
 			fmt.Fprintf(os.Stderr, "open files: %d before the tests, %d after\n", before, after)
@@ -38,7 +38,8 @@ func MainCheckingLeaks(m *testing.M) {
 	os.Exit(code)
 }
 
-func openFiles() int {
+// OpenFiles returns how many file descriptors the process has open.
+func OpenFiles() int {
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		return 0
