@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,9 +32,18 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	})
 	good := smdrtest.Dial(t, h.srv.LocalAddr())
 	h.waitClients(t, 1)
+	// A first record through to the client: its connection's goroutines
+	// have all started, so the baseline below counts them.
+	code, reply := h.post(t, `{"call":"first","event":"ringing","direction":"in","trunk":"1","number":"6999999"}`)
+	if code != 200 {
+		t.Fatalf("first ingest: %d %v", code, reply)
+	}
+	want := [][]byte{[]byte(reply["records"].([]any)[0].(map[string]any)["line"].(string) + "\r\n")}
+	good.WaitFor(t, 1, 10*time.Second)
+	http.DefaultClient.CloseIdleConnections()
+	waitUntil(t, 10*time.Second, "the first request's connection to close", noHTTPConnections)
 	baseGoroutines, baseFiles := runtime.NumGoroutine(), smdrtest.OpenFiles()
 
-	var want [][]byte
 	var mu sync.Mutex
 	stop := make(chan struct{})
 	posted := make(chan struct{})
@@ -72,6 +83,9 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 		}
 	}
 	junk.Close()
+	// The junk client must be gone before the cap is filled, or one of the
+	// idle connections below would be refused in its place.
+	waitUntil(t, 10*time.Second, "the junk client to be cleaned up", func() bool { return h.srv.Status().Local.Connected == 1 })
 
 	// 500 idle connections beyond the cap: closed by the server at once.
 	var idle []net.Conn
@@ -145,9 +159,19 @@ func TestAbuseDoesNotHurtAWellBehavedClient(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for runtime.NumGoroutine() > baseGoroutines || smdrtest.OpenFiles() > baseFiles {
 		if time.Now().After(deadline) {
-			t.Fatalf("after the abuse: %d goroutines (%d before), %d open files (%d before)",
-				runtime.NumGoroutine(), baseGoroutines, smdrtest.OpenFiles(), baseFiles)
+			var stacks strings.Builder
+			pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			t.Fatalf("after the abuse: %d goroutines (%d before), %d open files (%d before); goroutines now:\n%s",
+				runtime.NumGoroutine(), baseGoroutines, smdrtest.OpenFiles(), baseFiles, stacks.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// noHTTPConnections reports whether no goroutine serves or reads an HTTP
+// connection, on the client side or the server side.
+func noHTTPConnections() bool {
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	return !strings.Contains(stacks, "net/http.(*persistConn)") && !strings.Contains(stacks, "net/http.(*conn).serve")
 }
