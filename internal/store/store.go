@@ -1,0 +1,149 @@
+// Package store is the collector's storage: every line received, the lines
+// that could not be read, and one row per call. It defines the Store
+// interface; internal/store/sqlite and internal/store/postgres implement it,
+// and internal/store/storetest is the one test suite both pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// ErrNotFound is returned when a call asked for is not stored.
+var ErrNotFound = errors.New("not found")
+
+// Line is one record line as received. A line's identity is its site and
+// its text: the same text arriving again for the same site (a push target
+// re-sending after a reconnect, a file imported twice) is a duplicate and
+// is stored once.
+type Line struct {
+	// ID is set by the store: lines of one site are numbered in the order
+	// they were stored, which is the order of a call's records.
+	ID     int64
+	Site   string
+	Source string // where it came from, e.g. "connect:10.1.2.3:2007", "follow:http://pbx:8080", "import:day.txt"
+	// Seq is the source's sequence number (the server's records feed), 0
+	// when the source has none.
+	Seq        int64
+	ReceivedAt time.Time
+	// Text is the line without its line ending.
+	Text string
+
+	// The parsed record's key fields, kept beside the text for queries.
+	CallID          string
+	Time            time.Time
+	Event           smdr.Event
+	Extension       string
+	SourceExtension string
+	// Warnings says what the parser tolerated; empty for a clean line.
+	Warnings []string
+}
+
+// ParseError is a line that could not be read as a record. It is kept, with
+// the reason, never dropped.
+type ParseError struct {
+	ID         int64 // set by the store
+	Site       string
+	Source     string
+	Seq        int64 // as in Line
+	LineNo     int64 // the line's number in an imported file; 0 for a feed
+	ReceivedAt time.Time
+	Raw        []byte // the bytes as received, line ending removed; may be any bytes
+	Reason     string
+}
+
+// Tx is one write transaction: what a function passed to Store.Write does
+// is committed together or not at all.
+type Tx interface {
+	// InsertLines stores the lines that are not stored yet for their site
+	// (same Site and Text) and sets their ID. inserted[i] reports whether
+	// lines[i] was stored; false means a duplicate, also of an earlier
+	// line in the same slice.
+	InsertLines(ctx context.Context, lines []Line) (inserted []bool, err error)
+	// InsertErrors stores parse errors and sets their ID.
+	InsertErrors(ctx context.Context, errs []ParseError) error
+	// PutCalls inserts or replaces calls by (Site, CallID).
+	PutCalls(ctx context.Context, calls []smdr.Call) error
+}
+
+// CallFilter selects calls. Zero fields select everything.
+type CallFilter struct {
+	Site string
+	// From and To bound the call's Start: From <= Start < To.
+	From, To time.Time
+	// Extension selects calls that involved the extension (Call.Extensions).
+	Extension string
+	// Number selects calls whose Number or DDI contains these characters.
+	Number    string
+	Direction smdr.Direction
+	Outcome   smdr.Outcome
+	// Open selects calls in progress (true) or closed (false); nil both.
+	Open *bool
+	// Limit is the page size; 0 means 100. Stores cap it at 10,000.
+	Limit int
+	// Cursor continues a listing where CallPage.Next left it.
+	Cursor string
+}
+
+// CallPage is a page of calls, newest Start first (then Call ID, then site,
+// descending), and the cursor of the next page ("" after the last).
+type CallPage struct {
+	Calls []smdr.Call
+	Next  string
+}
+
+// Summary is counts and averages over the calls a filter selects (Limit and
+// Cursor ignored).
+type Summary struct {
+	Calls      int64 `json:"calls"`
+	InProgress int64 `json:"in_progress"`
+	Inbound    int64 `json:"inbound"`
+	Outbound   int64 `json:"outbound"`
+	Answered   int64 `json:"answered"`
+	Missed     int64 `json:"missed"`
+	Abandoned  int64 `json:"abandoned"`
+	Unanswered int64 `json:"unanswered"`
+	// Averages over closed calls: ring time over all of them, talk and
+	// hold time over the answered ones.
+	AvgRingSeconds   float64 `json:"avg_ring_seconds"`
+	AvgTalkSeconds   float64 `json:"avg_talk_seconds"`
+	AvgHoldSeconds   float64 `json:"avg_hold_seconds"`
+	TotalTalkSeconds int64   `json:"total_talk_seconds"`
+}
+
+// Counts is what a site holds.
+type Counts struct {
+	Lines       int64 `json:"lines"`
+	ParseErrors int64 `json:"parse_errors"`
+	Calls       int64 `json:"calls"`
+	OpenCalls   int64 `json:"open_calls"`
+}
+
+// Store is the collector's database. Its methods are safe for concurrent use.
+type Store interface {
+	// Write runs fn in a transaction and commits it if fn returns nil.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// CallLines returns a call's lines in the order they were stored.
+	CallLines(ctx context.Context, site, callID string) ([]Line, error)
+	// OpenCalls returns the site's calls in progress (ClosedBy "").
+	OpenCalls(ctx context.Context, site string) ([]smdr.Call, error)
+	// LastSeq returns the highest Seq stored for the site and source, in
+	// lines and parse errors; 0 if none.
+	LastSeq(ctx context.Context, site, source string) (int64, error)
+	// Calls returns a page of calls.
+	Calls(ctx context.Context, f CallFilter) (CallPage, error)
+	// Call returns one call and its lines in order, or ErrNotFound.
+	Call(ctx context.Context, site, callID string) (smdr.Call, []Line, error)
+	// Summary sums up the calls f selects.
+	Summary(ctx context.Context, f CallFilter) (Summary, error)
+	// ParseErrors returns the site's parse errors, newest first, at most
+	// limit of them.
+	ParseErrors(ctx context.Context, site string, limit int) ([]ParseError, error)
+	// Counts returns what a site holds ("" for all sites).
+	Counts(ctx context.Context, site string) (Counts, error)
+	// Close closes the database.
+	Close() error
+}
