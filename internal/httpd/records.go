@@ -20,6 +20,24 @@ type feedRecord struct {
 	Record *smdr.RecordJSON `json:"record,omitempty"`
 }
 
+// goneReply is the 410 reply: the records asked for are no longer kept;
+// Oldest is where a consumer can resume.
+type goneReply struct {
+	Error  string `json:"error"`
+	Field  string `json:"field"`
+	Oldest uint64 `json:"oldest"`
+}
+
+// heartbeatEvery is how often a followed stream with no new records says
+// it is alive, so that a consumer can tell a quiet feed from a dead one.
+const heartbeatEvery = 15 * time.Second
+
+// heartbeat is the line a followed stream sends when it has had nothing to
+// send for heartbeatEvery; it has no seq, so consumers tell it from a record.
+type heartbeat struct {
+	Heartbeat time.Time `json:"heartbeat"`
+}
+
 // getRecords streams records from the journal after a sequence number as
 // NDJSON. Without follow it ends after at most limit records; with follow=1
 // it stays open and sends records as they are written.
@@ -38,9 +56,10 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
 	j := h.srv.Journal()
 	if oldest := j.Oldest(); after+1 < oldest {
-		writeJSON(w, http.StatusGone, errorReply{
-			Error: fmt.Sprintf("records after %d are no longer kept; the oldest kept is %d", after, oldest),
-			Field: "after",
+		writeJSON(w, http.StatusGone, goneReply{
+			Error:  fmt.Sprintf("records after %d are no longer kept; the oldest kept is %d", after, oldest),
+			Field:  "after",
+			Oldest: oldest,
 		})
 		return
 	}
@@ -52,6 +71,8 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 	opts := smdr.ParseOptions{Padding: h.cfg.Padding, Clock: h.cfg.Clock, Location: h.cfg.Location}
 	buf := make([]journal.Entry, 0, 256)
 	sent := uint64(0)
+	idle := time.NewTimer(heartbeatEvery)
+	defer idle.Stop()
 	for {
 		changed := j.Changed()
 		buf, err = j.ReadAfter(after, buf[:0], 256)
@@ -87,9 +108,17 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-changed:
+		case <-idle.C:
+			if err := enc.Encode(heartbeat{time.Now().UTC().Truncate(time.Second)}); err != nil {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
 		case <-r.Context().Done():
 			return
 		}
+		idle.Reset(heartbeatEvery)
 	}
 }
 
