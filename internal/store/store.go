@@ -15,6 +15,10 @@ import (
 // ErrNotFound is returned when a call asked for is not stored.
 var ErrNotFound = errors.New("not found")
 
+// ErrBadCursor is returned for a CallFilter.Cursor the store did not make:
+// the caller's mistake, not the database's.
+var ErrBadCursor = errors.New("the cursor is not one this listing gave: start again without it")
+
 // Line is one record line as received. A line's identity is its site and
 // its text: the same text arriving again for the same site (a push target
 // re-sending after a reconnect, a file imported twice) is a duplicate and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ type cursorJSON struct {
 }
 
 // errBadCursor is returned for a cursor this store did not make.
-var errBadCursor = errors.New("bad cursor")
+var errBadCursor = store.ErrBadCursor
 
 func encodeCursor(k cursorKey) string {
 	start := k.start.UnixMicro()
