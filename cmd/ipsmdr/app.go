@@ -40,6 +40,8 @@ func commands() []command {
 		{"tail", "connect to a server's local port and print its records", runTail},
 		{"receive", "accept a server's push connections and print or store records", runReceive},
 		{"parse", "parse record files to JSON lines or CSV, reporting bad lines", runParse},
+		{"collect", "the call logger: read a feed, store every record and one row per call", runCollect},
+		{"import", "load record files into the collector's database", runImport},
 		{"hash-password", "hash a password read from stdin for http.admin_password_hash", runHashPassword},
 	}
 	return cmds

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,7 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 	// The README's command, with other ports (the default ones may be taken
 	// on a test machine) and at 360x: one simulated hour takes ten seconds.
 	demo := exec.Command(bin, "demo", "--speed", "360", "--seed", "1",
-		"--local-port", freePort(t), "--http-address", "127.0.0.1:0")
+		"--local-port", freePort(t), "--http-address", "127.0.0.1:0", "--collect-http-address", "127.0.0.1:0")
 	demo.Dir = dir
 	demo.Stderr = os.Stderr
 	demo.WaitDelay = 10 * time.Second
@@ -82,15 +83,19 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 		}
 	}()
 	tailRE := regexp.MustCompile(`ipsmdr tail (\S+)`)
-	var addr string
+	callsRE := regexp.MustCompile(`curl (http://\S+/api/v1/calls)`)
+	var addr, callsURL string
 	sc := bufio.NewScanner(out)
-	for addr == "" && sc.Scan() {
+	for (addr == "" || callsURL == "") && sc.Scan() {
 		if m := tailRE.FindStringSubmatch(sc.Text()); m != nil {
 			addr = m[1]
 		}
+		if m := callsRE.FindStringSubmatch(sc.Text()); m != nil {
+			callsURL = m[1]
+		}
 	}
-	if addr == "" {
-		t.Fatalf("demo did not print the tail command (%v)", sc.Err())
+	if addr == "" || callsURL == "" {
+		t.Fatalf("demo did not print the tail command and the collector's calls URL (%v)", sc.Err())
 	}
 	go func() { // keep draining what the demo prints
 		for sc.Scan() {
@@ -144,5 +149,26 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Fatalf("within one simulated hour these event types did not appear: %s", strings.Join(missing, ", "))
+	}
+
+	// The demo's collector has put calls together from the same records.
+	var calls struct {
+		Calls []struct {
+			CallID  string `json:"call_id"`
+			Outcome string `json:"outcome"`
+		} `json:"calls"`
+	}
+	toolWait(t, 20*time.Second, func() string { return "closed calls at " + callsURL }, func() bool {
+		resp, err := http.Get(callsURL + "?open=false")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&calls) == nil && len(calls.Calls) > 0
+	})
+	for _, c := range calls.Calls {
+		if c.Outcome == "" || len(c.CallID) != smdr.CallIDLength {
+			t.Errorf("demo collector's call %+v: want a Call ID and an outcome", c)
+		}
 	}
 }

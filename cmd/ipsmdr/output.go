@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipsmdr/ipsmdr/internal/lineio"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -38,21 +39,23 @@ type recordFlags struct {
 
 // bindRecordFlags adds --format (one of formats, the first the default),
 // --padding-char, --timezone and --time-format to fs.
+// With no formats it adds no --format.
 func bindRecordFlags(fs *flag.FlagSet, formats ...string) *recordFlags {
-	return &recordFlags{
-		formats:  formats,
-		format:   fs.String("format", formats[0], "output format: "+orList(formats)),
-		padding:  fs.String("padding-char", "0", "the item padding character the records use (the server's padding_char)"),
-		timezone: fs.String("timezone", "Local", "zone of the records' date and time: Local, UTC or an IANA name such as Europe/London"),
-		timeFormat: fs.String("time-format", smdr.ClockAuto.String(),
-			"the clock the source prints: auto, 24h or 12h; 24h for ipsmdr servers with the default setting, 12h for the original; auto guesses a time whose hour is 12 or less from the Call ID"),
+	f := &recordFlags{formats: formats}
+	if len(formats) > 0 {
+		f.format = fs.String("format", formats[0], "output format: "+orList(formats))
 	}
+	f.padding = fs.String("padding-char", "0", "the item padding character the records use (the server's padding_char)")
+	f.timezone = fs.String("timezone", "Local", "zone of the records' date and time: Local, UTC or an IANA name such as Europe/London")
+	f.timeFormat = fs.String("time-format", smdr.ClockAuto.String(),
+		"the clock the source prints: auto, 24h or 12h; 24h for ipsmdr servers with the default setting, 12h for the original; auto guesses a time whose hour is 12 or less from the Call ID")
+	return f
 }
 
 // options checks the flags and returns the parse options. A bad value is a
 // usage error that says what is allowed.
 func (f *recordFlags) options() (smdr.ParseOptions, error) {
-	if !slices.Contains(f.formats, *f.format) {
+	if f.format != nil && !slices.Contains(f.formats, *f.format) {
 		return smdr.ParseOptions{}, usagef("--format %q is not allowed: want %s", *f.format, orList(f.formats))
 	}
 	if err := smdr.ValidPadding(*f.padding); err != nil {
@@ -224,58 +227,24 @@ func toJSONRecord(r smdr.Parsed) jsonRecord {
 	return jsonRecord{RecordJSON: r.JSON(), Line: r.Raw, Warnings: warnings}
 }
 
-// maxLineLength is the longest line the line reader returns. A record is 162
-// characters; the limit leaves room for trailing junk while keeping a peer
-// that never sends a line ending from filling memory.
-const maxLineLength = 4096
+// lineReader reads lines as strings, reporting an overlong line as a
+// *smdr.ParseError after which reading can go on.
+type lineReader struct{ r *lineio.Reader }
 
-// lineReader reads lines ending in LF or CR LF, counting them.
-type lineReader struct {
-	r *bufio.Reader
-	n int // the number of the line last returned, from 1
-}
+func newLineReader(r io.Reader) *lineReader { return &lineReader{lineio.NewReader(r)} }
 
-func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, maxLineLength)}
-}
-
-// next returns the next line without its line ending. A last line without
-// one is returned at the end of the input (files often lack the final line
-// ending); a partial line cut off by a read error is dropped. A line longer
-// than maxLineLength is skipped and reported as a *smdr.ParseError, after
-// which reading can go on. At the end of the input next returns io.EOF, or
-// the read error.
+// next returns the next line without its line ending, or io.EOF at the end.
 func (l *lineReader) next() (string, error) {
-	b, err := l.r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = l.r.ReadSlice('\n')
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", err
-		}
-		l.n++
+	b, err := l.r.Next()
+	if errors.Is(err, lineio.ErrTooLong) {
 		return "", &smdr.ParseError{Reason: fmt.Sprintf(
-			"line longer than %d characters, want a %d-character record", maxLineLength, smdr.LineLength)}
+			"line longer than %d characters, want a %d-character record", lineio.MaxLength, smdr.LineLength)}
 	}
-	if err != nil && (!errors.Is(err, io.EOF) || len(b) == 0) {
-		return "", err
-	}
-	l.n++
-	return string(b[:len(b)-len(lineEnding(b))]), nil
+	return string(b), err
 }
 
-// lineEnding returns the CR LF or LF that b ends with, if any.
-func lineEnding(b []byte) []byte {
-	n := len(b)
-	switch {
-	case n >= 2 && b[n-2] == '\r' && b[n-1] == '\n':
-		return b[n-2:]
-	case n >= 1 && b[n-1] == '\n':
-		return b[n-1:]
-	}
-	return nil
-}
+// n returns the number of the line last returned, from 1.
+func (l *lineReader) n() int64 { return l.r.N() }
 
 // blank reports whether a line holds only white space.
 func blank(line string) bool {

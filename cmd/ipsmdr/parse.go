@@ -94,13 +94,13 @@ func (p *parser) parse(ctx context.Context, name string, r io.Reader) error {
 		var pe *smdr.ParseError
 		switch {
 		case errors.As(err, &pe):
-			p.bad(name, lines.n, pe)
+			p.bad(name, lines.n(), pe)
 			continue
 		case errors.Is(err, io.EOF):
 			return nil
 		case err != nil:
 			if ctx.Err() == nil {
-				fmt.Fprintf(p.stderr, "%s: read after line %d: %v\n", name, lines.n, err)
+				fmt.Fprintf(p.stderr, "%s: read after line %d: %v\n", name, lines.n(), err)
 				p.errors++
 			}
 			return nil
@@ -109,7 +109,7 @@ func (p *parser) parse(ctx context.Context, name string, r io.Reader) error {
 		}
 		rec, err := smdr.Parse(line, p.opts)
 		if err != nil {
-			p.bad(name, lines.n, err)
+			p.bad(name, lines.n(), err)
 			continue
 		}
 		p.records++
@@ -122,7 +122,7 @@ func (p *parser) parse(ctx context.Context, name string, r io.Reader) error {
 
 // bad reports a line that is not a record as FILE:LINE: column C (FIELD):
 // REASON.
-func (p *parser) bad(name string, n int, err error) {
+func (p *parser) bad(name string, n int64, err error) {
 	p.errors++
 	fmt.Fprintf(p.stderr, "%s:%d: %v\n", name, n, err)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipsmdr/ipsmdr/internal/lineio"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -432,7 +433,7 @@ func TestRecordFlagsTimeFormat(t *testing.T) {
 }
 
 func TestLineReader(t *testing.T) {
-	long := strings.Repeat("x", maxLineLength+10)
+	long := strings.Repeat("x", lineio.MaxLength+10)
 	in := "one\r\ntwo\n\n" + long + "\nthree\r\nlast"
 	l := newLineReader(strings.NewReader(in))
 	type got struct {
@@ -446,7 +447,7 @@ func TestLineReader(t *testing.T) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		g := got{n: l.n, line: line}
+		g := got{n: int(l.n()), line: line}
 		if err != nil {
 			g.err = err.Error()
 		}

@@ -168,7 +168,7 @@ func (r *receiver) read(ctx context.Context, lines *lineReader, log *slog.Logger
 		switch {
 		case errors.As(err, &pe):
 			*bad++
-			logParseError(log, "bad line, not kept", lines.n, pe, "")
+			logParseError(log, "bad line, not kept", lines.n(), pe, "")
 			continue
 		case errors.Is(err, io.EOF):
 			return readEnd{text: "closed by the peer"}
@@ -185,7 +185,7 @@ func (r *receiver) read(ctx context.Context, lines *lineReader, log *slog.Logger
 		}
 		if perr != nil {
 			*bad++
-			logParseError(log, "bad record", lines.n, perr, line)
+			logParseError(log, "bad record", lines.n(), perr, line)
 			continue
 		}
 		*records++
@@ -196,7 +196,7 @@ func (r *receiver) read(ctx context.Context, lines *lineReader, log *slog.Logger
 // quotes the field's text, which may hold numbers and names: the warning
 // says only where the problem is (the column and the field), and the reason
 // and the line itself ("" when there is none) go to the debug level.
-func logParseError(log *slog.Logger, msg string, n int, err error, line string) {
+func logParseError(log *slog.Logger, msg string, n int64, err error, line string) {
 	var pe *smdr.ParseError
 	if errors.As(err, &pe) {
 		log.Warn(msg, "line_no", n, "column", pe.Column, "field", pe.Field)

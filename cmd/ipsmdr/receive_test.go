@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/lineio"
 )
 
 var listeningRE = regexp.MustCompile(`msg=listening .*address=(\S+)`)
@@ -244,7 +246,7 @@ func TestReceiveUsage(t *testing.T) {
 func TestReceiveLogsNoFieldText(t *testing.T) {
 	lines := manualLines(t)
 	bad := strings.Replace(lines[0], "2012030901204052070264", "2012O30901204052070264", 1)
-	in := bad + "\r\n" + strings.Repeat("9", maxLineLength+1) + "\r\n" + lines[1] + "\r\n"
+	in := bad + "\r\n" + strings.Repeat("9", lineio.MaxLength+1) + "\r\n" + lines[1] + "\r\n"
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		var buf strings.Builder
 		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))

@@ -118,7 +118,7 @@ func (t *tailer) session(ctx context.Context) (delivered bool, err error) {
 		var pe *smdr.ParseError
 		switch {
 		case errors.As(err, &pe):
-			fmt.Fprintf(t.stderr, "%s line %d: %v\n", t.addr, lines.n, pe)
+			fmt.Fprintf(t.stderr, "%s line %d: %v\n", t.addr, lines.n(), pe)
 			continue
 		case errors.Is(err, io.EOF):
 			return delivered, fmt.Errorf("connection to %s closed by the server", t.addr)
@@ -128,7 +128,7 @@ func (t *tailer) session(ctx context.Context) (delivered bool, err error) {
 			continue
 		}
 		delivered = true
-		if err := t.line(line, lines.n); err != nil {
+		if err := t.line(line, lines.n()); err != nil {
 			return delivered, err
 		}
 	}
@@ -137,7 +137,7 @@ func (t *tailer) session(ctx context.Context) (delivered bool, err error) {
 // line parses and prints one line; a line that does not parse goes to stderr
 // with the reason (and to the output as well in the raw format, which shows
 // the feed as it is).
-func (t *tailer) line(line string, n int) error {
+func (t *tailer) line(line string, n int64) error {
 	p, err := smdr.Parse(line, t.opts)
 	if err != nil {
 		fmt.Fprintf(t.stderr, "%s line %d: %v: %q\n", t.addr, n, err, line)

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/collector"
+	"github.com/ipsmdr/ipsmdr/internal/collectweb"
+	"github.com/ipsmdr/ipsmdr/internal/config"
+	"github.com/ipsmdr/ipsmdr/internal/store"
+)
+
+// defaultCollectHTTP is where the collector serves its API and pages.
+const defaultCollectHTTP = "127.0.0.1:8081"
+
+// collectSources are the feeds a collector reads; at least one is set.
+type collectSources struct {
+	connect string // host:port of a server's local mode
+	listen  string // address to accept push connections on
+	follow  string // base URL of an ipsmdr server's records feed
+	token   string // bearer token for follow
+}
+
+func runCollect(ctx context.Context, io *stdio, args []string) error {
+	fs := newFlagSet(io, "collect", "collect (--connect HOST:PORT | --listen ADDR | --follow URL) [--db sqlite:PATH | --db postgres://...] [--site NAME] [flags]")
+	var src collectSources
+	fs.StringVar(&src.connect, "connect", "", "read the local mode of an IP SMDR server at `HOST:PORT` (ipsmdr's or the original's, port 2007 by default)")
+	fs.StringVar(&src.listen, "listen", "", "accept the push connections of an IP SMDR server on `ADDR`, e.g. :2008")
+	fs.StringVar(&src.follow, "follow", "", "follow an ipsmdr server's resumable records feed at `URL`, e.g. http://127.0.0.1:8080: nothing is lost across restarts")
+	fs.StringVar(&src.token, "token", envOr("IPSMDR_FOLLOW_TOKEN", ""), "bearer token for --follow: the server's http.token (also from IPSMDR_FOLLOW_TOKEN)")
+	sf := bindStoreFlags(fs)
+	httpAddr := fs.String("http-address", defaultCollectHTTP, "serve the collector's API and web page on `ADDR`; empty to serve none")
+	httpToken := fs.String("http-token", envOr("IPSMDR_COLLECT_TOKEN", ""), "bearer token the API requires; needed when --http-address is not loopback (also from IPSMDR_COLLECT_TOKEN)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if err := parseFlags(io, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q: collect takes flags only", fs.Arg(0))
+	}
+	if err := src.check(); err != nil {
+		return err
+	}
+	if err := validLogLevel(*logLevel); err != nil {
+		return err
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return usagef("--log-format %q is not allowed: want text or json", *logFormat)
+	}
+	if err := checkCollectHTTP(*httpAddr, *httpToken); err != nil {
+		return err
+	}
+	log := newLogger(io, config.Log{Level: *logLevel, Format: *logFormat})
+	st, c, err := sf.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return collect(ctx, c, st, src, collectHTTP{addr: *httpAddr, token: *httpToken}, log, func(addr string) {
+		if addr != "" {
+			fmt.Fprintf(io.stdout, "ipsmdr collect: site %q, calls at http://%s/api/v1/calls\n", c.Site(), addr)
+		}
+	})
+}
+
+func (s collectSources) check() error {
+	n := 0
+	for _, v := range []string{s.connect, s.listen, s.follow} {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return usagef("collect needs a source: --connect HOST:PORT (a server's local mode), --listen ADDR (push mode) or --follow URL (ipsmdr's records feed)")
+	}
+	if s.connect != "" {
+		if _, _, err := net.SplitHostPort(s.connect); err != nil {
+			return usagef("--connect %q is not HOST:PORT: want e.g. 192.0.2.10:2007", s.connect)
+		}
+	}
+	if s.listen != "" {
+		if _, _, err := net.SplitHostPort(s.listen); err != nil {
+			return usagef("--listen %q is not HOST:PORT: want e.g. :2008 or 0.0.0.0:2008", s.listen)
+		}
+	}
+	return nil
+}
+
+// collectHTTP is where and how the collector serves HTTP.
+type collectHTTP struct {
+	addr  string
+	token string
+}
+
+// checkCollectHTTP refuses to serve calls beyond loopback without a token:
+// they carry phone numbers and names.
+func checkCollectHTTP(addr, token string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("--http-address %q is not HOST:PORT: want e.g. %s", addr, defaultCollectHTTP)
+	}
+	if token != "" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || host == "localhost" {
+		return nil
+	}
+	return usagef("--http-address %s is not loopback: set --http-token (or IPSMDR_COLLECT_TOKEN) so that the call data is not open to all, or listen on 127.0.0.1", addr)
+}
+
+// collect runs the sources, the call timeouts and the HTTP API until ctx is
+// done or a part fails, then stops them all and waits for them. ready is
+// called with the HTTP address once everything listens.
+func collect(parent context.Context, c *collector.Collector, st store.Store, src collectSources, web collectHTTP, log *slog.Logger, ready func(httpAddr string)) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	errc := make(chan error, 4)
+
+	var listener net.Listener
+	if src.listen != "" {
+		ln, err := net.Listen("tcp", src.listen)
+		if err != nil {
+			return fmt.Errorf("--listen: %w", err)
+		}
+		listener = ln
+	}
+	var hs *http.Server
+	var httpLn net.Listener
+	if web.addr != "" {
+		ln, err := net.Listen("tcp", web.addr)
+		if err != nil {
+			if listener != nil {
+				listener.Close()
+			}
+			return fmt.Errorf("--http-address: listen on %s: %w", web.addr, err)
+		}
+		httpLn = ln
+		hs = &http.Server{
+			Handler: collectweb.New(st, collectweb.Config{
+				Site:     c.Site(),
+				Token:    web.token,
+				Location: c.Location(),
+				Logger:   log,
+				Status:   func() any { return collectorStatus(ctx, c, st) },
+			}),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		wg.Go(func() {
+			if err := hs.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http: %w", err)
+			}
+		})
+	}
+
+	wg.Go(func() { c.RunTimeouts(ctx, time.Minute) })
+	if src.connect != "" {
+		wg.Go(func() { c.Connect(ctx, src.connect, collector.Backoff{}) })
+	}
+	if listener != nil {
+		log.Info("accepting push connections", "address", listener.Addr().String())
+		wg.Go(func() { c.Listen(ctx, listener) })
+	}
+	if src.follow != "" {
+		wg.Go(func() {
+			if err := c.Follow(ctx, collector.FollowOptions{URL: src.follow, Token: src.token}); err != nil {
+				errc <- usageError{fmt.Errorf("--follow: %w", err)}
+			}
+		})
+	}
+	addr := ""
+	if httpLn != nil {
+		addr = httpLn.Addr().String()
+	}
+	if ready != nil {
+		ready(addr)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	if hs != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		hs.Shutdown(sctx)
+		scancel()
+	}
+	wg.Wait()
+	t := c.Totals()
+	log.Info("collector stopped", "read", t.Read, "stored", t.Stored, "duplicates", t.Duplicates, "parse_errors", t.Errors)
+	return err
+}
+
+// collectorStatus is the collector's GET /api/v1/collector/status.
+func collectorStatus(ctx context.Context, c *collector.Collector, st store.Store) any {
+	counts, err := st.Counts(ctx, c.Site())
+	status := map[string]any{
+		"site":        c.Site(),
+		"sources":     c.Sources(),
+		"totals":      c.Totals(),
+		"lost":        c.Lost(),
+		"last_stored": c.LastStored(),
+		"stored":      counts,
+	}
+	if err != nil {
+		status["error"] = err.Error()
+	}
+	return status
+}

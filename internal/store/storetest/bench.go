@@ -1,0 +1,118 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/store"
+	"github.com/ipsmdr/ipsmdr/smdr"
+)
+
+// BenchCalls is how many calls Benchmark stores: what the web page pages
+// through at a busy site.
+const BenchCalls = 100_000
+
+// Benchmark measures the queries the web page makes over BenchCalls calls
+// of one site spread over 100 days: the first page, a page half way down,
+// a number substring, an extension, and summaries. open is called once
+// and must return an empty store.
+func Benchmark(b *testing.B, open func(b *testing.B) store.Store) {
+	ctx := context.Background()
+	s := open(b)
+	began := time.Now()
+	calls := benchCalls(BenchCalls)
+	for i := 0; i < len(calls); i += 1000 {
+		MustPutCalls(b, s, calls[i:min(i+1000, len(calls))]...)
+	}
+	b.Logf("stored %d calls in %v", len(calls), time.Since(began).Round(time.Millisecond))
+
+	// The cursor of the page half way down, found once.
+	var deep string
+	f := store.CallFilter{Limit: 100}
+	for range BenchCalls / 100 / 2 {
+		page, err := s.Calls(ctx, f)
+		if err != nil {
+			b.Fatalf("Calls: %v", err)
+		}
+		f.Cursor = page.Next
+	}
+	deep = f.Cursor
+
+	day := Base.Add(50 * 24 * time.Hour)
+	for _, c := range []struct {
+		name string
+		f    store.CallFilter
+	}{
+		{"FirstPage", store.CallFilter{Limit: 100}},
+		{"DeepPage", store.CallFilter{Limit: 100, Cursor: deep}},
+		{"Site", store.CallFilter{Site: "bench", Limit: 100}},
+		{"Number", store.CallFilter{Number: "96055", Limit: 100}},
+		{"NumberRare", store.CallFilter{Number: "9605501", Limit: 100}},
+		{"Extension", store.CallFilter{Extension: "2042", Limit: 100}},
+		{"ExtensionNone", store.CallFilter{Extension: "9999", Limit: 100}},
+		{"Open", store.CallFilter{Open: ptr(true), Limit: 100}},
+		{"Missed", store.CallFilter{Outcome: smdr.OutcomeMissed, Limit: 100}},
+		{"Day", store.CallFilter{From: day, To: day.Add(24 * time.Hour), Limit: 100}},
+	} {
+		b.Run("Calls/"+c.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				page, err := s.Calls(ctx, c.f)
+				if err != nil {
+					b.Fatalf("Calls: %v", err)
+				}
+				n = len(page.Calls)
+			}
+			b.ReportMetric(float64(n), "calls/op")
+		})
+	}
+	for _, c := range []struct {
+		name string
+		f    store.CallFilter
+	}{
+		{"All", store.CallFilter{}},
+		{"Day", store.CallFilter{From: day, To: day.Add(24 * time.Hour)}},
+		{"Month", store.CallFilter{From: day, To: day.Add(30 * 24 * time.Hour)}},
+		{"Extension", store.CallFilter{Extension: "2042"}},
+	} {
+		b.Run("Summary/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Summary(ctx, c.f); err != nil {
+					b.Fatalf("Summary: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// benchCalls returns n calls of site "bench" spread over 100 days, with
+// numbers and extensions drawn from a few thousand, the same every time.
+func benchCalls(n int) []smdr.Call {
+	r := rand.New(rand.NewPCG(1, 2))
+	calls := make([]smdr.Call, n)
+	step := 100 * 24 * time.Hour / time.Duration(n)
+	for i := range calls {
+		c := NewCall("bench", fmt.Sprint(1_000_000+i), Base.Add(time.Duration(i)*step).Truncate(time.Second))
+		c.Number = fmt.Sprintf("01632%06d", r.IntN(1_000_000))
+		c.Extensions = []string{fmt.Sprint(2000 + r.IntN(100)), fmt.Sprint(2000 + r.IntN(100))}
+		if c.Extensions[0] == c.Extensions[1] {
+			c.Extensions = c.Extensions[:1]
+		}
+		switch r.IntN(10) {
+		case 0:
+			c.Outcome = smdr.OutcomeMissed
+		case 1:
+			c.Direction, c.Outcome = smdr.Outbound, smdr.OutcomeUnanswered
+		case 2, 3:
+			c.Direction = smdr.Outbound
+		}
+		if i >= n-20 { // the last few still in progress
+			c = OpenCall(c.Site, c.CallID, c.Start)
+		}
+		calls[i] = c
+	}
+	return calls
+}
