@@ -175,4 +175,10 @@ func (p *progress) done() {
 	}
 }
 
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+// mb formats a byte count for the progress line.
+func mb(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%.0f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
