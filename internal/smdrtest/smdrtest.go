@@ -131,7 +131,11 @@ func (c *Client) Close() {
 }
 
 // Receiver is a push-mode receiver: it listens, accepts the server's
-// connections and collects their lines.
+// connections and collects their lines. It reads its connections one after
+// another, in the order it accepted them, as a receiver that keeps its
+// records in order must: the records a server resends on a new connection
+// come after those it had already delivered on the old one, which may
+// still sit unread in the old connection's buffer.
 type Receiver struct {
 	*Lines
 	addr string
@@ -176,6 +180,8 @@ func (r *Receiver) start(addr string) error {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		prev := make(chan struct{})
+		close(prev)
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
@@ -186,8 +192,12 @@ func (r *Receiver) start(addr string) error {
 			r.acc++
 			r.mu.Unlock()
 			r.wg.Add(1)
+			turn, done := prev, make(chan struct{})
+			prev = done
 			go func() {
 				defer r.wg.Done()
+				defer close(done)
+				<-turn // the earlier connection has ended
 				readLines(conn, r.Lines, WireLength)
 				r.mu.Lock()
 				delete(r.conn, conn)
