@@ -193,3 +193,51 @@ func TestHostileLinesAreKeptNotFatal(t *testing.T) {
 		}
 	}
 }
+
+// TestCallTimeoutClosesAndALateRecordReopens: a call whose DISCONNECTED
+// never came is closed after the call timeout and marked so; when its
+// DISCONNECTED turns up after all, the call is rebuilt from its records.
+func TestCallTimeoutClosesAndALateRecordReopens(t *testing.T) {
+	lines := manualLines(t) // call 1: RINGING, ANSWERED, CALLMODIFIED, DISCONNECTED
+	c, st := mustOpen(t, collector.Options{Site: "timeout", CallTimeout: time.Hour})
+	mustImport(t, c, []byte(strings.Join(lines[:3], "")), "import:part")
+	calls := allCalls(t, st, "timeout")
+	if len(calls) != 1 || calls[0].ClosedBy != "" || calls[0].State != smdr.StateConnected {
+		t.Fatalf("before the timeout: %+v; want one open, connected call", calls)
+	}
+	last := calls[0].LastEvent
+	if n, err := c.CloseStale(context.Background(), last.Add(59*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("CloseStale before the timeout: %d, %v; want 0", n, err)
+	}
+	if n, err := c.CloseStale(context.Background(), last.Add(61*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("CloseStale after the timeout: %d, %v; want 1", n, err)
+	}
+	call := allCalls(t, st, "timeout")[0]
+	if call.ClosedBy != smdr.ClosedByTimeout || call.Outcome != smdr.OutcomeAnswered || call.End == nil || !call.End.Equal(last) {
+		t.Fatalf("after the timeout: closed by %q, outcome %q, end %v; want timeout, answered, %v", call.ClosedBy, call.Outcome, call.End, last)
+	}
+	mustImport(t, c, []byte(lines[3]), "import:rest")
+	call = allCalls(t, st, "timeout")[0]
+	if call.ClosedBy != smdr.ClosedByDisconnected || call.TalkSeconds != 3 || call.Records != 4 {
+		t.Fatalf("after the late DISCONNECTED: closed by %q, talk %d, records %d; want disconnected, 3, 4", call.ClosedBy, call.TalkSeconds, call.Records)
+	}
+}
+
+// TestPaddingOfTheSource reads records written with '*' padding: with
+// --padding-char '*' a number's own leading zeros survive.
+func TestPaddingOfTheSource(t *testing.T) {
+	rec := smdr.Record{
+		Time: time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC), Direction: smdr.Inbound,
+		CallID: "2026030909000000070264", Trunk: "92108", Extension: "1843",
+		Number: "07700900123", DDI: "0441615550100", Event: smdr.Ringing,
+	}
+	line := smdr.Formatter{Padding: '*'}.Line(rec)
+	c, st := mustOpen(t, collector.Options{Site: "stars", Parse: smdr.ParseOptions{Padding: '*', Location: time.UTC}})
+	if res := mustImport(t, c, []byte(line), "import:stars"); res.Stored != 1 {
+		t.Fatalf("import: %+v", res)
+	}
+	call := allCalls(t, st, "stars")[0]
+	if call.Number != "07700900123" || call.DDI != "0441615550100" || call.Trunk != "92108" {
+		t.Fatalf("number %q, DDI %q, trunk %q; want the leading zeros kept", call.Number, call.DDI, call.Trunk)
+	}
+}

@@ -42,7 +42,7 @@ func startFeedServer(tb testing.TB, dir string) *feedServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hs := httptest.NewServer(httpd.New(srv, httpd.Config{Padding: cfg.Padding(), Clock: smdr.Clock24, Location: time.UTC}))
+	hs := httptest.NewServer(httpd.New(srv, httpd.Config{Clock: smdr.Clock24, Location: time.UTC}))
 	tb.Cleanup(func() {
 		hs.CloseClientConnections()
 		hs.Close()
