@@ -55,7 +55,7 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	var collectErr error
-	err = serve(ctx, cfg, log, &simCfg, func(srv *server.Server, httpAddr string) {
+	err = serve(ctx, cfg, settings.ConfigFile(), log, &simCfg, func(srv *server.Server, httpAddr string) {
 		fmt.Fprintf(io.stdout, "ipsmdr demo is running: a simulated office is making calls.\n\n")
 		if a := srv.LocalAddr(); a != "" {
 			fmt.Fprintf(io.stdout, "  Records (local mode):  ipsmdr tail %s\n", a)

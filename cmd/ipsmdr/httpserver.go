@@ -52,7 +52,6 @@ func startHTTP(ctx context.Context, cfg config.Config, srv *server.Server, log *
 			AdminUser:         cfg.HTTP.AdminUser,
 			AdminPasswordHash: cfg.HTTP.AdminPasswordHash,
 			MetricsPublic:     cfg.HTTP.MetricsPublic,
-			Padding:           cfg.Padding(),
 			Clock:             cfg.ParseClock(),
 			Location:          cfg.Location(),
 			Logger:            log,

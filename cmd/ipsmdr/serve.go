@@ -32,19 +32,24 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 		}
 		simCfg = &c
 	}
-	err = serve(ctx, cfg, log, simCfg, nil)
+	err = serve(ctx, cfg, settings.ConfigFile(), log, simCfg, nil)
 	return sim.closeWith(err)
 }
 
-// serve runs the server until ctx is done, then shuts it down cleanly. With
-// sim set, the simulator feeds it through the same path as the ingest API.
-// ready, if set, is called once everything listens.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, sim *simulator.Config, ready func(*server.Server, string)) error {
+// serve runs the server until ctx is done, then shuts it down cleanly.
+// file is the settings file cfg was read from ("" for none), where the
+// admin page saves the manual's settings. With sim set, the simulator feeds
+// it through the same path as the ingest API. ready, if set, is called once
+// everything listens.
+func serve(ctx context.Context, cfg config.Config, file string, log *slog.Logger, sim *simulator.Config, ready func(*server.Server, string)) error {
 	srv, err := server.Open(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if err := srv.SetSettingsFile(file); err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -47,7 +47,12 @@ import (
 
 // Config is what the local-mode listener needs.
 type Config struct {
-	Address      string           // host:port to listen on
+	Address string // host:port to listen on
+	// Listener, if set, is served instead of binding Address: a caller
+	// that must know a port is free before it gives up another listener
+	// binds it first. Listen owns it from then on, and closes it on
+	// failure too.
+	Listener     net.Listener
 	Journal      *journal.Journal // where records come from
 	MaxClients   int              // connections beyond this are closed at once; 0 = no limit
 	WriteTimeout time.Duration    // a client that accepts no bytes for this long is dropped; 0 = 30s
@@ -140,7 +145,8 @@ type Server struct {
 // defaultHandshakeTimeout is Config.TLSHandshakeTimeout's default.
 const defaultHandshakeTimeout = 10 * time.Second
 
-// Listen binds cfg.Address and starts accepting clients. Close stops it.
+// Listen binds cfg.Address, or takes cfg.Listener, and starts accepting
+// clients. Close stops it.
 func Listen(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
@@ -155,6 +161,9 @@ func Listen(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if r := cfg.MaxConnRate; r != 0 && !(r > 0 && !math.IsInf(r, 1)) {
+		if cfg.Listener != nil {
+			cfg.Listener.Close()
+		}
 		return nil, fmt.Errorf("local mode: connection rate %v: want a positive number, or 0 for no limit", r)
 	}
 	if cfg.MaxConnBurst < 1 {
@@ -163,9 +172,13 @@ func Listen(cfg Config) (*Server, error) {
 	if cfg.TLSHandshakeTimeout <= 0 {
 		cfg.TLSHandshakeTimeout = defaultHandshakeTimeout
 	}
-	ln, err := net.Listen("tcp", cfg.Address)
-	if err != nil {
-		return nil, fmt.Errorf("local mode: listen on %s: %w", cfg.Address, err)
+	ln := cfg.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("local mode: listen on %s: %w", cfg.Address, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{

@@ -25,13 +25,18 @@ import (
 //   - POST /api/v1/events takes only the bearer token (see postEvents);
 //   - /healthz is open; /metrics is open with Config.MetricsPublic, else it
 //     takes the bearer token or a session;
-//   - every form post (login, logout, settings) needs its CSRF token and must
-//     not come from another origin.
+//   - every form post (login, logout) needs its CSRF token and must not come
+//     from another origin;
+//   - a JSON request that changes something (PUT /api/v1/settings) must not
+//     come from another origin, and takes an admin session with its CSRF
+//     token in the X-CSRF-Token header, or the bearer token (which already
+//     reads every record); see checkJSON.
 //
 // Without a password there is no login: pages and the JSON GETs are open to
 // whoever reaches the HTTP port, which config validation allows only on
-// loopback. Forms still need their CSRF token, since a hostile page in the
-// admin's browser can post to 127.0.0.1 as well as anywhere.
+// loopback. Forms and JSON changes still need their CSRF token, bound to the
+// pre-login cookie, since a hostile page in the admin's browser can post to
+// 127.0.0.1 as well as anywhere; GET /api/v1/session hands it to the page.
 
 // Cookie names.
 const (
@@ -210,6 +215,66 @@ func (h *Handler) checkForm(w http.ResponseWriter, r *http.Request) bool {
 	h.log.Info("form post refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", "csrf token")
 	http.Error(w, msgBadToken, http.StatusForbidden)
 	return false
+}
+
+// checkJSON is the gate of a JSON request that changes something: it must
+// not come from another origin, and must carry the bearer token, or the
+// CSRF token in the X-CSRF-Token header bound to the admin session (with a
+// password) or to the pre-login cookie (without one). If not, checkJSON
+// writes a JSON 401 or 403 that says what to do, and returns false.
+func (h *Handler) checkJSON(w http.ResponseWriter, r *http.Request) bool {
+	if err := h.auth.csrf.sameOrigin(r); err != nil {
+		h.log.Info("request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", "cross-origin")
+		writeJSON(w, http.StatusForbidden, errorReply{Error: "cross-origin request refused: open the page at this server's own address"})
+		return false
+	}
+	if h.bearerOK(r) {
+		return true
+	}
+	got := r.Header.Get(csrfHeader)
+	if h.auth.enabled {
+		s, ok := h.session(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ipsmdr"`)
+			writeJSON(w, http.StatusUnauthorized, errorReply{Error: "not logged in: log in at /login, or send 'Authorization: Bearer TOKEN' with the token set in http.token"})
+			return false
+		}
+		if h.auth.csrf.valid(csrfSession, s.id, got) {
+			return true
+		}
+	} else if v, ok := anonValue(r); ok && h.auth.csrf.valid(csrfAnon, v, got) {
+		return true
+	}
+	h.log.Info("request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", "csrf token")
+	writeJSON(w, http.StatusForbidden, errorReply{Error: msgBadHeader, Field: csrfHeader})
+	return false
+}
+
+// sessionReply is the body of GET /api/v1/session.
+type sessionReply struct {
+	// User is the signed-in admin; "" when the server has no login or the
+	// request came with the bearer token.
+	User string `json:"user"`
+	// CSRF is the token to send in the X-CSRF-Token header of changes;
+	// "" with the bearer token, which needs none.
+	CSRF string `json:"csrf"`
+	// Login says whether the server has a login (an admin password).
+	Login bool `json:"login"`
+}
+
+// getSession tells the admin page who is signed in and the CSRF token of
+// its changes. Without a login the token is bound to the pre-login cookie,
+// which it sets if the browser has none.
+func (h *Handler) getSession(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	rep := sessionReply{Login: h.auth.enabled}
+	switch s, ok := h.session(r); {
+	case ok:
+		rep.User, rep.CSRF = s.user, h.auth.csrf.token(csrfSession, s.id)
+	case !h.auth.enabled:
+		rep.CSRF = h.formToken(w, r)
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // anonValue returns r's pre-login cookie if it is well formed.

@@ -51,7 +51,6 @@ func MustOpenAuthServer(tb testing.TB, mutate func(*httpd.Config)) *httptest.Ser
 		Token:             testToken,
 		AdminUser:         testUser,
 		AdminPasswordHash: testHash,
-		Padding:           cfg.Padding(),
 		Clock:             smdr.Clock24,
 		Location:          cfg.Location(),
 	}

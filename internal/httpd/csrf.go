@@ -11,7 +11,15 @@ import (
 // csrfField is the name of the hidden form field that carries the token.
 const csrfField = "csrf_token"
 
-// csrf makes and checks the tokens of forms. A token is an HMAC, under a key
+// csrfHeader is the request header that carries the token of a JSON
+// request, such as the admin page's PUT /api/v1/settings; the page gets the
+// token from GET /api/v1/session. A page from another origin can set the
+// header only after a CORS preflight, which this server never answers, and
+// cannot learn the token anyway.
+const csrfHeader = "X-CSRF-Token"
+
+// csrf makes and checks the tokens of forms and of JSON requests that
+// change something. A token is an HMAC, under a key
 // made at start-up, of what it is bound to: the session id for the forms of
 // a logged-in admin; without a session (the login form, or every form when
 // no password is set) a random HttpOnly cookie, so that login CSRF (a
@@ -65,4 +73,5 @@ const (
 const (
 	msgCrossOrigin = "Forbidden: this form was posted from another site (cross-origin request refused). Open the page at this server's own address and try again."
 	msgBadToken    = "Forbidden: the form's CSRF token is missing or wrong, perhaps because the page is old or the server restarted. Reload the page and try again."
+	msgBadHeader   = "forbidden: the X-CSRF-Token header is missing or wrong, perhaps because the page is old or the server restarted; reload the page (it takes the token from GET /api/v1/session), or send 'Authorization: Bearer TOKEN' with the token set in http.token"
 )

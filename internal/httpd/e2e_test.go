@@ -47,7 +47,6 @@ func newHarness(tb testing.TB, mutate func(*config.Config)) *harness {
 	hs := httptest.NewServer(httpd.New(srv, httpd.Config{
 		Token:    cfg.HTTP.Token,
 		MaxBody:  cfg.HTTP.MaxBody,
-		Padding:  cfg.Padding(),
 		Clock:    smdr.Clock24,
 		Location: cfg.Location(),
 	}))

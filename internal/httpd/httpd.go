@@ -1,5 +1,6 @@
 // Package httpd is the server's HTTP adapter: the ingest API, the records
-// feed, status, health, metrics and the admin page.
+// feed (NDJSON, and server-sent events for the page), status, the manual's
+// settings, health, metrics and the admin page.
 package httpd
 
 import (
@@ -33,9 +34,10 @@ type Config struct {
 	// MaxJSONDepth is the deepest nesting of arrays and objects in a
 	// request body; 0 = 10. See limits.go.
 	MaxJSONDepth int
-	// How records are written, for the feed's parsed fields: the padding
-	// character, the clock and the time zone of the time field.
-	Padding  byte
+	// How records are written, for the feed's parsed fields: the clock
+	// and the time zone of the time field. The padding character can
+	// change while the server runs: the feed asks the server which one
+	// each record was written with (server.PaddingAt).
 	Clock    smdr.Clock
 	Location *time.Location
 	Logger   *slog.Logger
@@ -77,7 +79,11 @@ func New(srv *server.Server, cfg Config) *Handler {
 	h.auth = newAuth(cfg, h.log)
 	h.mux.HandleFunc("POST /api/v1/events", h.postEvents)
 	h.mux.HandleFunc("GET /api/v1/records", h.reader(h.getRecords))
+	h.mux.HandleFunc("GET /api/v1/records/stream", h.reader(h.getRecordsStream))
 	h.mux.HandleFunc("GET /api/v1/status", h.reader(h.getStatus))
+	h.mux.HandleFunc("GET /api/v1/settings", h.reader(h.getSettings))
+	h.mux.HandleFunc("PUT /api/v1/settings", h.putSettings)
+	h.mux.HandleFunc("GET /api/v1/session", h.reader(h.getSession))
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))

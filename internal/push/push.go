@@ -256,6 +256,17 @@ func (t *Target) Remove() error {
 	return errors.Join(err, t.removeCursor())
 }
 
+// Detach stops the target as a restart of the server without it would: it
+// closes the target and gives up its place in the journal, so that
+// retention may remove what the target has not had, but keeps its cursor
+// file, so that a target started again with the same file resumes after
+// its cursor (counting as skipped what the journal no longer has).
+func (t *Target) Detach() error {
+	err := t.Close()
+	t.cfg.Journal.Release(t.hold)
+	return err
+}
+
 // Status describes the target now.
 func (t *Target) Status() Status {
 	t.mu.Lock()

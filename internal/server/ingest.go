@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -55,7 +56,8 @@ func (s *Server) Send(ctx context.Context, events []smdr.CallEvent) error {
 // takes a request, then every request already waiting, prepares each in the
 // engine (a bad one fails alone), and writes all their records with one
 // journal append: while one fsync runs, the next requests gather for the
-// next (group commit). It also closes calls past the call timeout.
+// next (group commit). It also closes calls past the call timeout, and runs
+// the work that inLoop hands it, between batches.
 func (s *Server) ingestLoop() {
 	defer s.wg.Done()
 	every := min(max(time.Duration(s.cfg.CallTimeout)/4, time.Second), time.Minute)
@@ -74,6 +76,8 @@ func (s *Server) ingestLoop() {
 			s.saveCalls(false)
 		case <-tk.C:
 			s.expire(time.Now())
+		case fn := <-s.control:
+			fn()
 		case r := <-s.ingest:
 			group = append(group[:0], r)
 			n := len(r.events)
@@ -198,4 +202,57 @@ func (s *Server) committed() {
 	s.engine.Commit()
 	s.active.Store(int64(s.engine.Active()))
 	s.changes++
+}
+
+// inLoop runs fn in ingestLoop between two batches, and returns once it
+// has run: fn may use what the loop owns (the engine, the formatter).
+func (s *Server) inLoop(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	select {
+	case s.control <- func() { fn(); close(done) }:
+	case <-s.stop:
+		return errClosing
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-done
+	return nil
+}
+
+// paddingFrom says that the records from seq on were written with pad.
+type paddingFrom struct {
+	seq uint64
+	pad byte
+}
+
+// maxPaddings bounds the padding changes remembered; records older than
+// the oldest remembered change are taken to have its padding.
+const maxPaddings = 64
+
+// setPadding makes the records written from now on use pad.
+func (s *Server) setPadding(ctx context.Context, pad byte) error {
+	return s.inLoop(ctx, func() {
+		s.format.Padding = pad
+		// Only this loop appends to the journal: the next record is the
+		// first with the new padding.
+		ps := append(slices.Clip(*s.paddings.Load()), paddingFrom{seq: s.journal.Last() + 1, pad: pad})
+		if len(ps) > maxPaddings {
+			ps = ps[len(ps)-maxPaddings:]
+		}
+		s.paddings.Store(&ps)
+	})
+}
+
+// PaddingAt returns the padding character the record with sequence number
+// seq was written with, as far as this process knows: records from before
+// it started are taken to have the padding it started with. A reader
+// parsing records (the records feed) passes it in smdr.ParseOptions.
+func (s *Server) PaddingAt(seq uint64) byte {
+	ps := *s.paddings.Load()
+	for i := len(ps) - 1; i > 0; i-- {
+		if seq >= ps[i].seq {
+			return ps[i].pad
+		}
+	}
+	return ps[0].pad
 }

@@ -90,8 +90,11 @@ func (c *deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := prometheus.GaugeValue
 	counter := prometheus.CounterValue
 	ch <- prometheus.MustNewConstMetric(descActive, gauge, float64(s.activeCalls()))
-	if s.local != nil {
-		n := s.local.Counters()
+	s.mu.Lock()
+	local, pushes := s.local, s.pushes
+	s.mu.Unlock()
+	if local != nil {
+		n := local.Counters()
 		ch <- prometheus.MustNewConstMetric(descClients, gauge, float64(n.Connected))
 		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.Accepted), "accepted")
 		ch <- prometheus.MustNewConstMetric(descConnections, counter, float64(n.Denied), "denied")
@@ -101,8 +104,8 @@ func (c *deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descDropped, counter, float64(n.Dropped))
 		ch <- prometheus.MustNewConstMetric(descLocalRecords, counter, float64(n.Records))
 	}
-	for _, p := range s.pushes {
-		st := p.Status()
+	for _, p := range pushes {
+		st := p.t.Status()
 		up := 0.0
 		if st.State == "connected" {
 			up = 1

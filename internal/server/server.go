@@ -5,11 +5,9 @@
 package server
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,8 +20,6 @@ import (
 	"github.com/ipsmdr/ipsmdr/internal/engine"
 	"github.com/ipsmdr/ipsmdr/internal/feed"
 	"github.com/ipsmdr/ipsmdr/internal/journal"
-	"github.com/ipsmdr/ipsmdr/internal/push"
-	"github.com/ipsmdr/ipsmdr/internal/tlsconf"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -38,6 +34,7 @@ type Written struct {
 type Server struct {
 	cfg     config.Config
 	log     *slog.Logger
+	rootLog *slog.Logger // as given to Open, for the components
 	started time.Time
 	metrics *metrics
 
@@ -50,7 +47,7 @@ type Server struct {
 	engine  *engine.Engine
 	active  atomic.Int64
 	ids     *engine.CallIDs
-	format  smdr.Formatter
+	format  smdr.Formatter // belongs to ingestLoop too; see setPadding
 	journal *journal.Journal
 	loc     *time.Location
 
@@ -60,9 +57,34 @@ type Server struct {
 	changes, savedChanges uint64
 	saver                 *snapshotSaver
 
+	// mu guards what ApplySettings changes while Status, the metrics and
+	// the HTTP side read it: the manual's settings in cfg (its other
+	// fields never change after Open), local, pushes, tlsReloads and
+	// file. Only ApplySettings, Open and Close change them. Config's
+	// methods read all of it: elsewhere, call them on cfg with mu held.
+	mu         sync.Mutex
 	local      *feed.Server   // nil when local mode is off
+	pushes     []pushTarget   // in the order of cfg.PushAddresses()
 	tlsReloads []func() error // of the local port's and push targets' certificates
-	pushes     []*push.Target
+	file       settingsFile   // where ApplySettings saves; see settings.go
+
+	// settings serializes ApplySettings, and Close with it: a one-slot
+	// semaphore, so that a caller waiting for it can give up.
+	settings chan struct{}
+	// delivery is what starting local mode and push needs beyond cfg,
+	// made once on first need (see delivery.go); it is used with the
+	// settings semaphore held, or in Open.
+	delivery delivery
+	// overrides names the manual's settings that the environment or a
+	// flag gave at start-up, with where from: they win over the file at
+	// the next start.
+	overrides map[string]string
+	// control carries work that must run in ingestLoop between batches,
+	// such as a new padding character for the formatter.
+	control chan func()
+	// paddings says which padding character records were written with,
+	// from which sequence number on; see PaddingAt.
+	paddings atomic.Pointer[[]paddingFrom]
 
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -84,15 +106,20 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("call ID state: %w", err)
 	}
 	s := &Server{
-		ids:     ids,
-		cfg:     cfg,
-		log:     log.With("component", "server"),
-		started: time.Now(),
-		loc:     cfg.Location(),
-		format:  smdr.Formatter{Padding: cfg.Padding(), Clock12: cfg.Clock12()},
-		stop:    make(chan struct{}),
-		ingest:  make(chan *ingestRequest),
+		ids:      ids,
+		cfg:      cfg,
+		log:      log.With("component", "server"),
+		rootLog:  log,
+		started:  time.Now(),
+		loc:      cfg.Location(),
+		format:   smdr.Formatter{Padding: cfg.Padding(), Clock12: cfg.Clock12()},
+		stop:     make(chan struct{}),
+		ingest:   make(chan *ingestRequest),
+		settings: make(chan struct{}, 1),
+		control:  make(chan func()),
 	}
+	s.paddings.Store(&[]paddingFrom{{seq: 0, pad: cfg.Padding()}})
+	s.overrides = overriddenSettings(cfg)
 	s.journal, err = journal.Open(journal.Options{
 		Dir:           cfg.Journal.Dir,
 		Sync:          cfg.SyncInterval(),
@@ -120,10 +147,7 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.active.Store(int64(s.engine.Active()))
 	if cfg.Enabled {
-		if err := s.startDelivery(log); err != nil {
-			for _, p := range s.pushes {
-				p.Close()
-			}
+		if err := s.startDelivery(); err != nil {
 			s.journal.Close()
 			ids.Close()
 			return nil, err
@@ -138,81 +162,6 @@ func Open(cfg config.Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) startDelivery(log *slog.Logger) error {
-	allow := make([]netip.Prefix, 0, len(s.cfg.Allow))
-	for _, a := range s.cfg.Allow {
-		p, err := parsePrefix(a)
-		if err != nil {
-			return fmt.Errorf("allow: %w", err)
-		}
-		allow = append(allow, p)
-	}
-	var localTLS *tls.Config
-	if files := s.cfg.LocalTLS(); files.Enabled() {
-		r, err := tlsconf.NewServer(files.CertFile, files.KeyFile, files.ClientCAFile, log.With("component", "local"))
-		if err != nil {
-			return fmt.Errorf("local mode: %w", err)
-		}
-		s.tlsReloads = append(s.tlsReloads, r.Reload)
-		localTLS = r.Config()
-	}
-	local, err := feed.Listen(feed.Config{
-		Address:      s.cfg.LocalAddress(),
-		MaxConnRate:  s.cfg.Local.MaxConnRate,
-		MaxConnBurst: s.cfg.Local.MaxConnBurst,
-		TLS:          localTLS,
-		Journal:      s.journal,
-		MaxClients:   s.cfg.Local.MaxClients,
-		WriteTimeout: time.Duration(s.cfg.Local.WriteTimeout),
-		Allow:        allow,
-		Backlog:      s.cfg.Local.Backlog,
-		CursorFile:   filepath.Join(s.cfg.Journal.Dir, "local.cursor"),
-		Logger:       log,
-	})
-	if err != nil {
-		return err
-	}
-	s.local = local
-	var pushTLS func(string) *tls.Config
-	if files := s.cfg.PushTLS(); files.Enabled {
-		r, err := tlsconf.NewClient(files.CAFile, files.ServerName, files.CertFile, files.KeyFile, log.With("component", "push"))
-		if err != nil {
-			local.Close()
-			return fmt.Errorf("push: %w", err)
-		}
-		s.tlsReloads = append(s.tlsReloads, r.Reload)
-		pushTLS = r.Config
-	}
-	for _, addr := range s.cfg.PushAddresses() {
-		// A target seen for the first time starts with the records written
-		// from now on, as the original did; after that it resumes from its
-		// cursor file, across reconnects and restarts.
-		s.pushes = append(s.pushes, push.Start(push.Config{
-			Address:    addr,
-			Journal:    s.journal,
-			After:      s.journal.Last(),
-			CursorFile: filepath.Join(s.cfg.Journal.Dir, push.CursorFileName(addr)),
-			RetryMin:   time.Duration(s.cfg.Push.RetryMin),
-			RetryMax:   time.Duration(s.cfg.Push.RetryMax),
-			AckTimeout: time.Duration(s.cfg.Push.AckTimeout),
-			TLS:        pushTLS,
-			Logger:     log,
-		}))
-	}
-	return nil
-}
-
-func parsePrefix(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is neither a network (CIDR) nor an address", s)
-	}
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
 // Close stops delivery and waits for every goroutine of the server.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() { s.closeErr = s.close() })
@@ -221,6 +170,9 @@ func (s *Server) Close() error {
 
 func (s *Server) close() error {
 	close(s.stop)
+	// Wait for an ApplySettings under way, and keep the slot: later ones
+	// see stop closed and change nothing.
+	s.settings <- struct{}{}
 	s.wg.Wait()
 	// Local clients first: what they were sent is saved as delivered, and
 	// the push targets save their cursors; the journal closes last.
@@ -229,7 +181,7 @@ func (s *Server) close() error {
 		err = s.local.Close()
 	}
 	for _, p := range s.pushes {
-		if perr := p.Close(); err == nil {
+		if perr := p.t.Close(); err == nil {
 			err = perr
 		}
 	}
@@ -253,6 +205,8 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 
 // LocalAddr returns the address local mode listens on, "" when it is off.
 func (s *Server) LocalAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.local == nil {
 		return ""
 	}
@@ -274,8 +228,11 @@ func (s *Server) logRecovery() {
 // ReloadTLS re-reads the TLS certificates of the local port and the push
 // targets (SIGHUP). A failed reload keeps the certificates in use.
 func (s *Server) ReloadTLS() error {
+	s.mu.Lock()
+	reloads := s.tlsReloads
+	s.mu.Unlock()
 	var errs []error
-	for _, reload := range s.tlsReloads {
+	for _, reload := range reloads {
 		errs = append(errs, reload())
 	}
 	return errors.Join(errs...)

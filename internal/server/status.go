@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/feed"
@@ -13,8 +14,8 @@ type Status struct {
 	Enabled bool          `json:"enabled"`
 	Started time.Time     `json:"started"`
 	Uptime  string        `json:"uptime"`
-	Local   *LocalStatus  `json:"local"`
-	Push    []push.Status `json:"push"`
+	Local   *LocalStatus  `json:"local"` // null when local mode is off
+	Push    []PushStatus  `json:"push"`
 	Journal JournalStatus `json:"journal"`
 	Calls   CallsStatus   `json:"calls"`
 	Format  FormatStatus  `json:"format"`
@@ -23,6 +24,7 @@ type Status struct {
 // LocalStatus describes the local-mode listener.
 type LocalStatus struct {
 	Address   string              `json:"address"`
+	Port      int                 `json:"port"`
 	Clients   []feed.ClientStatus `json:"clients"`
 	Accepted  uint64              `json:"connections_accepted"`
 	Denied    uint64              `json:"connections_denied"`
@@ -32,6 +34,14 @@ type LocalStatus struct {
 	TLS       bool                `json:"tls"`
 	Dropped   uint64              `json:"clients_dropped"`
 	Connected int                 `json:"clients_connected"`
+}
+
+// PushStatus describes one push target.
+type PushStatus struct {
+	push.Status
+	// Primary marks the manual's receiver (push.remote_ip and
+	// push.remote_port), as against one of push.targets.
+	Primary bool `json:"primary"`
 }
 
 // JournalStatus describes the journal.
@@ -72,36 +82,46 @@ type FormatStatus struct {
 
 // Status describes the server now.
 func (s *Server) Status() Status {
+	// Config's methods copy all of it, the manual's settings included:
+	// they are called with s.mu held.
+	s.mu.Lock()
+	enabled, padding, localTLS := s.cfg.Enabled, s.cfg.PaddingChar, s.cfg.LocalTLS().Enabled()
+	local, pushes := s.local, s.pushes
+	s.mu.Unlock()
 	st := Status{
-		Enabled: s.cfg.Enabled,
+		Enabled: enabled,
 		Started: s.started,
 		Uptime:  time.Since(s.started).Round(time.Second).String(),
-		Push:    []push.Status{},
+		Push:    []PushStatus{},
 		Journal: s.journalStatus(),
 		Calls:   CallsStatus{Active: s.activeCalls()},
 		Format: FormatStatus{
-			Padding:    s.cfg.PaddingChar,
+			Padding:    padding,
 			TimeFormat: s.cfg.TimeFormat,
 			Timezone:   s.loc.String(),
 		},
 	}
-	if s.local != nil {
-		c := s.local.Counters()
+	if local != nil {
+		c := local.Counters()
+		addr := local.Addr()
 		st.Local = &LocalStatus{
-			Address:   s.local.Addr().String(),
-			Clients:   s.local.Clients(),
+			Address:   addr.String(),
+			Clients:   local.Clients(),
 			Accepted:  c.Accepted,
 			Denied:    c.Denied,
 			Rejected:  c.Rejected,
 			Limited:   c.RateLimited,
 			TLSFailed: c.TLSFailed,
-			TLS:       s.cfg.LocalTLS().Enabled(),
+			TLS:       localTLS,
 			Dropped:   c.Dropped,
 			Connected: c.Connected,
 		}
+		if ta, ok := addr.(*net.TCPAddr); ok {
+			st.Local.Port = ta.Port
+		}
 	}
-	for _, p := range s.pushes {
-		st.Push = append(st.Push, p.Status())
+	for _, p := range pushes {
+		st.Push = append(st.Push, PushStatus{Status: p.t.Status(), Primary: p.primary})
 	}
 	return st
 }
