@@ -102,3 +102,11 @@ func repoRoot(tb testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// Detach returns a context for a few more actions on ctx's page after ctx
+// timed out, to report what the page shows: it has 5 seconds of its own.
+func Detach(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	_ = cancel // released when its 5 seconds pass
+	return c
+}

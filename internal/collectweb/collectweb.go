@@ -1,7 +1,7 @@
 // Package collectweb is the collector's HTTP adapter: the read-only API over
 // the calls, records and parse errors in a store.Store (product.md, "The
-// collector's HTTP"), and health. The web pages are added to the same mux
-// with Handler.Handle and share its Host check.
+// collector's HTTP"), health, and the web pages that read the API from the
+// browser (pages.go). Pages share the API's Host check, not its token.
 package collectweb
 
 import (
@@ -63,6 +63,7 @@ func New(st store.Store, cfg Config) *Handler {
 	h.mux.HandleFunc("GET /api/v1/calls.csv", h.api(h.getCallsCSV))
 	h.mux.HandleFunc("GET /api/v1/calls/{call_id}", h.api(h.getCall))
 	h.mux.HandleFunc("GET /api/v1/summary", h.api(h.getSummary))
+	h.mux.HandleFunc("GET /api/v1/reports", h.api(h.getReports))
 	h.mux.HandleFunc("GET /api/v1/parse-errors", h.api(h.getParseErrors))
 	h.mux.HandleFunc("GET /api/v1/collector/status", h.api(h.getStatus))
 	h.mux.HandleFunc("GET /api/", h.api(h.notFound))
@@ -71,6 +72,7 @@ func New(st store.Store, cfg Config) *Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Write([]byte("ok\n"))
 	})
+	h.addPages()
 	return h
 }
 

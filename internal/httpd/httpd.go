@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ipsmdr/ipsmdr/internal/server"
+	"github.com/ipsmdr/ipsmdr/internal/webui"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -89,6 +90,7 @@ func New(srv *server.Server, cfg Config) *Handler {
 		w.Write([]byte("ok\n"))
 	})
 	h.mux.Handle("GET /metrics", h.metrics(promhttp.HandlerFor(srv.Registry(), promhttp.HandlerOpts{})))
+	h.mux.Handle("GET /assets/", webui.Handler()) // stylesheet and script, shared with the collector; no data
 	h.mux.HandleFunc("GET /{$}", h.page(h.getIndex))
 	h.mux.HandleFunc("GET /login", h.getLogin)
 	h.mux.HandleFunc("POST /login", h.postLogin)
