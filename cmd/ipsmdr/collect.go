@@ -66,7 +66,7 @@ func runCollect(ctx context.Context, io *stdio, args []string) error {
 	defer st.Close()
 	return collect(ctx, c, st, src, collectHTTP{addr: *httpAddr, token: *httpToken}, log, func(addr string) {
 		if addr != "" {
-			fmt.Fprintf(io.stdout, "ipsmdr collect: site %q, calls at http://%s/api/v1/calls\n", c.Site(), addr)
+			fmt.Fprintf(io.stdout, "ipsmdr collect: site %q; calls live at http://%s/ (history /history, reports /reports, API /api/v1/calls)\n", c.Site(), addr)
 		}
 	})
 }

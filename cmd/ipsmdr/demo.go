@@ -60,12 +60,14 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 		if a := srv.LocalAddr(); a != "" {
 			fmt.Fprintf(io.stdout, "  Records (local mode):  ipsmdr tail %s\n", a)
 		}
-		fmt.Fprintf(io.stdout, "  Server page:           http://%s/\n", httpAddr)
+		fmt.Fprintf(io.stdout, "  Settings and status:   http://%s/\n", httpAddr)
 		fmt.Fprintf(io.stdout, "  Status:                curl http://%s/api/v1/status\n", httpAddr)
 		src := collectSources{follow: "http://" + httpAddr, token: cfg.HTTP.Token}
 		wg.Go(func() {
 			collectErr = collect(ctx, c, st, src, collectHTTP{addr: *collectAddr}, log, func(addr string) {
-				fmt.Fprintf(io.stdout, "  Calls (collector):     curl http://%s/api/v1/calls\n", addr)
+				fmt.Fprintf(io.stdout, "  Calls, live:           http://%s/\n", addr)
+				fmt.Fprintf(io.stdout, "  History and reports:   http://%s/history  http://%s/reports\n", addr, addr)
+				fmt.Fprintf(io.stdout, "  Calls (API):           curl http://%s/api/v1/calls\n", addr)
 				fmt.Fprintf(io.stdout, "  Summary:               curl http://%s/api/v1/summary\n", addr)
 				fmt.Fprintf(io.stdout, "\nPress Ctrl-C to stop.\n")
 			})

@@ -118,6 +118,80 @@ type Summary struct {
 	TotalTalkSeconds int64   `json:"total_talk_seconds"`
 }
 
+// Report is what the collector's reports page charts, over the calls a
+// filter selects, closed and open, whose Start is in [From, To) (Store.Report).
+// Times are bucketed in the store's location, by its wall clock: a day is a
+// calendar day there, and across a change of clocks a day has 23 or 25 hours
+// and the hour the clocks go back is two hours, told apart by their offsets.
+type Report struct {
+	// From and To are the range the report covers: the filter's, or, where
+	// the filter leaves an end open, the start of the first day and the end
+	// of the last day that hold a selected call; then cut to the last
+	// MaxReportDays days (see Store.Report). With an open end and no call
+	// selected the range is empty: the open end is the other end, or both
+	// are zero.
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Zone is the name of the location buckets are in: the store's (its
+	// Options.Location), such as "Europe/London" or "UTC".
+	Zone string `json:"zone"`
+	// Summary is Store.Summary of the same calls: the filter with From and
+	// To set to the report's.
+	Summary Summary `json:"summary"`
+	// ByHour has one bucket per clock hour the range overlaps, in order,
+	// empty ones too, when To − From is at most MaxHourlyRange (7 days and
+	// an hour, so that a calendar week that ends summer time has them);
+	// otherwise none. Key is the hour's start in RFC 3339 with its offset,
+	// such as "2026-03-09T14:00:00+01:00" ("...Z" in UTC): the hour the
+	// clocks go back is two buckets, 02:00+02:00 and 02:00+01:00, and the
+	// hour they skip is none.
+	ByHour []Bucket `json:"by_hour"`
+	// ByDay has one bucket per calendar day the range overlaps, in order,
+	// empty ones too; at most MaxReportDays. Key is the date, "2026-03-09".
+	ByDay []Bucket `json:"by_day"`
+	// ByExtension is calls by the extension that had them: the one that
+	// answered a call (AnsweredBy), or for a call not answered (missed,
+	// abandoned, unanswered, or still ringing) the one it was at last
+	// (FinalExtension), where a missed call rang out and from where an
+	// unanswered outbound call was made. Each call counts once, on one
+	// extension; calls that name none are left out. The MaxReportKeys
+	// extensions with the most calls, most first, then by Key (byte-wise).
+	ByExtension []Bucket `json:"by_extension"`
+	// ByDDI is inbound calls by the number dialled (DDI), Label the DDI's
+	// name (the greatest byte-wise among its calls: a DDI normally has
+	// one); inbound calls without a DDI are left out. The MaxReportKeys DDIs
+	// with the most calls, ordered as ByExtension.
+	ByDDI []Bucket `json:"by_ddi"`
+	// RingHistogram is the closed calls by ring time (Call.RingSeconds) in
+	// the bands of RingBands, keyed "0-5", "5-10", "10-15", "15-20",
+	// "20-30", "30-45", "45-60" and "60+": "5-10" is 5 to 9 seconds, "60+"
+	// a minute or more. All eight bands, empty ones too.
+	RingHistogram []Bucket `json:"ring_histogram"`
+	// BusiestHours counts calls by the weekday and hour of the day of their
+	// Start: BusiestHours[0][9] is Mondays from 09:00 to 09:59 (0 Monday to
+	// 6 Sunday), the hour the clocks go back counted twice over, once per
+	// call in it.
+	BusiestHours [7][24]int64 `json:"busiest_hours"`
+}
+
+// Bucket is the calls of one hour, day, extension, DDI or band of a Report.
+// Calls counts them all; the outcomes count the closed ones (an outcome is
+// set when a call is closed) and InProgress the open ones. TalkSeconds is
+// the talk time of the answered closed calls and AvgRingSeconds the mean
+// ring time of the closed calls, 0 without any: as in Summary.
+type Bucket struct {
+	Key            string  `json:"key"`
+	Label          string  `json:"label,omitempty"`
+	Calls          int64   `json:"calls"`
+	Answered       int64   `json:"answered"`
+	Missed         int64   `json:"missed"`
+	Abandoned      int64   `json:"abandoned"`
+	Unanswered     int64   `json:"unanswered"`
+	InProgress     int64   `json:"in_progress"`
+	TalkSeconds    int64   `json:"talk_seconds"`
+	AvgRingSeconds float64 `json:"avg_ring_seconds"`
+}
+
 // Counts is what a site holds.
 type Counts struct {
 	Lines       int64 `json:"lines"`
@@ -143,6 +217,13 @@ type Store interface {
 	Call(ctx context.Context, site, callID string) (smdr.Call, []Line, error)
 	// Summary sums up the calls f selects.
 	Summary(ctx context.Context, f CallFilter) (Summary, error)
+	// Report sums up the calls f selects by hour, day, extension, DDI,
+	// ring time and hour of the week (Limit and Cursor ignored). Where f
+	// leaves From or To open, the report covers the days that hold the
+	// selected calls. A range of more than MaxReportDays days (counted in
+	// the store's location) is cut to its last MaxReportDays days, given
+	// ends too: Report.From says where it starts.
+	Report(ctx context.Context, f CallFilter) (Report, error)
 	// ParseErrors returns the site's parse errors, newest first, at most
 	// limit of them.
 	ParseErrors(ctx context.Context, site string, limit int) ([]ParseError, error)

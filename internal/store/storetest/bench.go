@@ -22,12 +22,7 @@ const BenchCalls = 100_000
 func Benchmark(b *testing.B, open func(b *testing.B) store.Store) {
 	ctx := context.Background()
 	s := open(b)
-	began := time.Now()
-	calls := benchCalls(BenchCalls)
-	for i := 0; i < len(calls); i += 1000 {
-		MustPutCalls(b, s, calls[i:min(i+1000, len(calls))]...)
-	}
-	b.Logf("stored %d calls in %v", len(calls), time.Since(began).Round(time.Millisecond))
+	storeBenchCalls(b, s)
 
 	// The cursor of the page half way down, found once.
 	var deep string
@@ -88,6 +83,49 @@ func Benchmark(b *testing.B, open func(b *testing.B) store.Store) {
 	}
 }
 
+// storeBenchCalls stores benchCalls(BenchCalls) in s.
+func storeBenchCalls(b *testing.B, s store.Store) {
+	began := time.Now()
+	calls := benchCalls(BenchCalls)
+	for i := 0; i < len(calls); i += 1000 {
+		MustPutCalls(b, s, calls[i:min(i+1000, len(calls))]...)
+	}
+	b.Logf("stored %d calls in %v", len(calls), time.Since(began).Round(time.Millisecond))
+}
+
+// BenchmarkReport measures Store.Report over Benchmark's BenchCalls calls:
+// the reports page of a day, a week, and all 100 days (the filter's range
+// left open, so that the store finds it), also of some calls only. open
+// is called once and must return an empty store.
+func BenchmarkReport(b *testing.B, open func(b *testing.B) store.Store) {
+	ctx := context.Background()
+	s := open(b)
+	storeBenchCalls(b, s)
+	day := Base.Add(50 * 24 * time.Hour)
+	for _, c := range []struct {
+		name string
+		f    store.CallFilter
+	}{
+		{"Day", store.CallFilter{From: day, To: day.Add(24 * time.Hour)}},
+		{"Week", store.CallFilter{From: day, To: day.Add(7 * 24 * time.Hour)}},
+		{"100Days", store.CallFilter{}},
+		{"100DaysInbound", store.CallFilter{Direction: smdr.Inbound}},
+		{"100DaysExtension", store.CallFilter{Extension: "2042"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var r store.Report
+			for b.Loop() {
+				var err error
+				if r, err = s.Report(ctx, c.f); err != nil {
+					b.Fatalf("Report: %v", err)
+				}
+			}
+			b.ReportMetric(float64(r.Summary.Calls), "calls/op")
+			b.ReportMetric(float64(len(r.ByDay)), "days/op")
+		})
+	}
+}
+
 // benchCalls returns n calls of site "bench" spread over 100 days, with
 // numbers and extensions drawn from a few thousand, the same every time.
 func benchCalls(n int) []smdr.Call {
@@ -101,13 +139,22 @@ func benchCalls(n int) []smdr.Call {
 		if c.Extensions[0] == c.Extensions[1] {
 			c.Extensions = c.Extensions[:1]
 		}
+		// The last extension answered the call, or it rang out there; DDIs
+		// are drawn from 20, without touching r (so that the other fields
+		// stay as they were).
+		c.AnsweredBy, c.FinalExtension = c.Extensions[len(c.Extensions)-1], c.Extensions[len(c.Extensions)-1]
+		c.DDI, c.DDIName = fmt.Sprintf("44%02d", i%20), fmt.Sprintf("Line %d", i%20)
+		c.RingSeconds = i % 70
 		switch r.IntN(10) {
 		case 0:
-			c.Outcome = smdr.OutcomeMissed
+			c.Outcome, c.AnsweredBy, c.AnsweredAt, c.TalkSeconds, c.HoldSeconds = smdr.OutcomeMissed, "", nil, 0, 0
 		case 1:
-			c.Direction, c.Outcome = smdr.Outbound, smdr.OutcomeUnanswered
+			c.Direction, c.Outcome, c.AnsweredBy, c.AnsweredAt, c.TalkSeconds, c.HoldSeconds = smdr.Outbound, smdr.OutcomeUnanswered, "", nil, 0, 0
 		case 2, 3:
 			c.Direction = smdr.Outbound
+		}
+		if c.Direction == smdr.Outbound {
+			c.DDI, c.DDIName = "", ""
 		}
 		if i >= n-20 { // the last few still in progress
 			c = OpenCall(c.Site, c.CallID, c.Start)

@@ -10,8 +10,9 @@
 // backend whose text collation differs must compare them byte-wise (in
 // PostgreSQL, COLLATE "C").
 //
-// Benchmark measures a backend over 100,000 calls; NewCall, NewLine and
-// the Must helpers build and store test data for other packages' tests.
+// Benchmark and BenchmarkReport measure a backend over 100,000 calls;
+// NewCall, NewLine and the Must helpers build and store test data for
+// other packages' tests.
 package storetest
 
 import (
@@ -27,8 +28,10 @@ import (
 )
 
 // Run runs the suite. open is called once per subtest and must return a
-// new, empty store; it closes the store when t ends (t.Cleanup).
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// new, empty store whose location (the zone of the times it gives back and
+// of its reports' buckets) is loc, or the backend's default when loc is
+// nil; it closes the store when t ends (t.Cleanup).
+func Run(t *testing.T, open func(t *testing.T, loc *time.Location) store.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
@@ -58,7 +61,22 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.fn(t, open(t))
+			tt.fn(t, open(t, nil))
+		})
+	}
+	// Reports bucket in the store's location: one with summer time.
+	for _, tt := range []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"ReportSpringForward", testReportSpringForward},
+		{"ReportFallBack", testReportFallBack},
+		{"ReportRange", testReportRange},
+		{"ReportKeys", testReportKeys},
+		{"ReportFilters", testReportFilters},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t, berlin))
 		})
 	}
 }

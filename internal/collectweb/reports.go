@@ -1,0 +1,29 @@
+package collectweb
+
+import (
+	"net/http"
+)
+
+// getReports replies with the report of the calls the filters select
+// (store.Report): the same filters as /api/v1/calls but for limit and
+// cursor. Without from or to the report covers the days that hold the
+// selected calls; a range of more than store.MaxReportDays days is cut to
+// its last ones, which the reply's from says.
+func (h *Handler) getReports(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := checkParams(q, filterParams); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f, err := h.filter(q, false)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	rep, err := h.st.Report(r.Context(), f)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
