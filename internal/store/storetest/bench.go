@@ -128,6 +128,12 @@ func BenchmarkReport(b *testing.B, open func(b *testing.B) store.Store) {
 
 // benchCalls returns n calls of site "bench" spread over 100 days, with
 // numbers and extensions drawn from a few thousand, the same every time.
+// BenchCallsOf returns the n calls of the benchmarks, of site "bench",
+// spread over 100 days from Base: numbers, extensions, DDIs, outcomes and
+// ring times varied, the last 20 still in progress. Other packages'
+// benchmarks use it to measure on the same data.
+func BenchCallsOf(n int) []smdr.Call { return benchCalls(n) }
+
 func benchCalls(n int) []smdr.Call {
 	r := rand.New(rand.NewPCG(1, 2))
 	calls := make([]smdr.Call, n)
