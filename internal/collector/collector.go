@@ -247,21 +247,57 @@ func (c *Collector) count(r Result) {
 // of the batch.
 func (c *Collector) loadCalls(ctx context.Context, lines []store.Line) (map[string]bool, error) {
 	ids := make(map[string]bool)
+	var missing []string
 	for _, l := range lines {
 		if ids[l.CallID] {
 			continue
 		}
 		ids[l.CallID] = true
-		if _, ok := c.open[l.CallID]; ok {
-			continue
+		if _, ok := c.open[l.CallID]; !ok {
+			missing = append(missing, l.CallID)
 		}
-		recs, err := c.storedRecords(ctx, l.CallID)
-		if err != nil {
-			return nil, err
-		}
-		c.open[l.CallID] = recs
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	stored, err := c.callLines(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range missing {
+		c.open[id] = c.records(id, stored[id]) // none for a new call
 	}
 	return ids, nil
+}
+
+// linesOfCalls is a store that reads the lines of many calls at once.
+// Both stores are; a batch of an import begins some thousand calls, and
+// asking for each in turn cost more than storing the batch.
+type linesOfCalls interface {
+	LinesOfCalls(ctx context.Context, site string, callIDs []string) (map[string][]store.Line, error)
+}
+
+// callLines returns the stored lines of the calls, by Call ID; a call with
+// none stored is not in the map.
+func (c *Collector) callLines(ctx context.Context, callIDs []string) (map[string][]store.Line, error) {
+	if st, ok := c.store.(linesOfCalls); ok {
+		lines, err := st.LinesOfCalls(ctx, c.opts.Site, callIDs)
+		if err != nil {
+			return nil, fmt.Errorf("read the stored records of %d calls: %w", len(callIDs), err)
+		}
+		return lines, nil
+	}
+	lines := make(map[string][]store.Line)
+	for _, id := range callIDs {
+		stored, err := c.store.CallLines(ctx, c.opts.Site, id)
+		if err != nil {
+			return nil, fmt.Errorf("read the stored records of call %s: %w", id, err)
+		}
+		if len(stored) > 0 {
+			lines[id] = stored
+		}
+	}
+	return lines, nil
 }
 
 // storedRecords reads a call's stored lines back as records.
@@ -269,6 +305,15 @@ func (c *Collector) storedRecords(ctx context.Context, callID string) ([]smdr.Re
 	stored, err := c.store.CallLines(ctx, c.opts.Site, callID)
 	if err != nil {
 		return nil, fmt.Errorf("read the stored records of call %s: %w", callID, err)
+	}
+	return c.records(callID, stored), nil
+}
+
+// records parses a call's stored lines back into records, leaving out
+// (and logging) any that no longer parse.
+func (c *Collector) records(callID string, stored []store.Line) []smdr.Record {
+	if len(stored) == 0 {
+		return nil
 	}
 	recs := make([]smdr.Record, 0, len(stored)+4)
 	for _, l := range stored {
@@ -282,7 +327,7 @@ func (c *Collector) storedRecords(ctx context.Context, callID string) ([]smdr.Re
 		}
 		recs = append(recs, p.Record)
 	}
-	return recs, nil
+	return recs
 }
 
 // CloseStale closes the calls whose last record is older than the call

@@ -195,6 +195,32 @@ func (db *DB) CallLines(ctx context.Context, site, callID string) ([]store.Line,
 	return lines, nil
 }
 
+// linesOfCallsSQL selects the lines of many calls, each call's in the
+// order they were stored.
+const linesOfCallsSQL = "SELECT " + lineColumns + " FROM lines WHERE site = $1 AND call_id = ANY($2::text[]) ORDER BY call_id, id"
+
+// LinesOfCalls returns the lines of many calls of a site, each call's in
+// the order they were stored, by Call ID; a call with no line stored is
+// not in the map. It reads them in one query rather than one a call.
+func (db *DB) LinesOfCalls(ctx context.Context, site string, callIDs []string) (map[string][]store.Line, error) {
+	out := make(map[string][]store.Line)
+	if len(callIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, linesOfCallsSQL, site, callIDs)
+	if err != nil {
+		return nil, fmt.Errorf("lines of %d calls: %w", len(callIDs), err)
+	}
+	lines, err := pgx.CollectRows(rows, db.scanLine)
+	if err != nil {
+		return nil, fmt.Errorf("lines of %d calls: %w", len(callIDs), err)
+	}
+	for _, l := range lines {
+		out[l.CallID] = append(out[l.CallID], l)
+	}
+	return out, nil
+}
+
 // LastSeq returns the highest Seq of the site and source in lines and
 // parse errors, 0 if none.
 func (db *DB) LastSeq(ctx context.Context, site, source string) (int64, error) {

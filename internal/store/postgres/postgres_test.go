@@ -45,13 +45,21 @@ func MustExec(tb testing.TB, url, sql string, args ...any) {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return MustOpen(t, pgtest.NewDatabase(t), postgres.Options{})
+	storetest.Run(t, func(t *testing.T, loc *time.Location) store.Store {
+		return MustOpen(t, pgtest.NewDatabase(t), postgres.Options{Location: loc})
 	})
 }
 
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store {
+		return MustOpen(b, pgtest.NewDatabase(b), postgres.Options{})
+	})
+}
+
+// BenchmarkReport runs the reports benchmark: go test -run '^$' -bench
+// Report ./internal/store/postgres
+func BenchmarkReport(b *testing.B) {
+	storetest.BenchmarkReport(b, func(b *testing.B) store.Store {
 		return MustOpen(b, pgtest.NewDatabase(b), postgres.Options{})
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/ipsmdr/ipsmdr/internal/store"
 	"github.com/ipsmdr/ipsmdr/smdr"
@@ -57,6 +59,48 @@ func (db *DB) callLines(ctx context.Context, q queryer, site, callID string) ([]
 		lines = append(lines, l)
 	}
 	return lines, rows.Err()
+}
+
+// linesOfCallsChunk is how many Call IDs LinesOfCalls asks for in one
+// query, well below SQLite's limit on the number of parameters.
+const linesOfCallsChunk = 500
+
+// LinesOfCalls returns the lines of many calls of a site, each call's in
+// the order they were stored, by Call ID; a call with no line stored is
+// not in the map. It reads them in a few queries rather than one a call.
+func (db *DB) LinesOfCalls(ctx context.Context, site string, callIDs []string) (map[string][]store.Line, error) {
+	out := make(map[string][]store.Line)
+	for chunk := range slices.Chunk(callIDs, linesOfCallsChunk) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, site)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		// lines_call (site, call_id, id) gives the rows in this order.
+		query := "SELECT " + lineColumns + " FROM lines WHERE site = ? AND call_id IN (?" +
+			strings.Repeat(", ?", len(chunk)-1) + ") ORDER BY call_id, id"
+		if err := db.collectLines(ctx, query, args, out); err != nil {
+			return nil, fmt.Errorf("lines of %d calls: %w", len(callIDs), err)
+		}
+	}
+	return out, nil
+}
+
+// collectLines runs query and adds the lines it selects to out by Call ID.
+func (db *DB) collectLines(ctx context.Context, query string, args []any, out map[string][]store.Line) error {
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := db.scanLine(rows)
+		if err != nil {
+			return err
+		}
+		out[l.CallID] = append(out[l.CallID], l)
+	}
+	return rows.Err()
 }
 
 // LastSeq returns the highest Seq stored for the site and source, in lines

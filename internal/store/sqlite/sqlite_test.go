@@ -33,15 +33,19 @@ func MustOpen(tb testing.TB, path string, opts sqlite.Options) *sqlite.DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return MustOpen(t, filepath.Join(t.TempDir(), "ipsmdr.db"), sqlite.Options{})
+	storetest.Run(t, func(t *testing.T, loc *time.Location) store.Store {
+		return MustOpen(t, filepath.Join(t.TempDir(), "ipsmdr.db"), sqlite.Options{Location: loc})
 	})
 }
 
-// TestStoreInLocation runs the suite with times given back in a zone.
+// TestStoreInLocation runs the suite with times given back in a zone
+// (where the suite asks for none).
 func TestStoreInLocation(t *testing.T) {
-	loc := time.FixedZone("UTC-5", -5*60*60)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	zone := time.FixedZone("UTC-5", -5*60*60)
+	storetest.Run(t, func(t *testing.T, loc *time.Location) store.Store {
+		if loc == nil {
+			loc = zone
+		}
 		return MustOpen(t, filepath.Join(t.TempDir(), "ipsmdr.db"), sqlite.Options{Location: loc})
 	})
 }
@@ -261,6 +265,15 @@ func TestWriteBeginsImmediate(t *testing.T) {
 //	go test -run '^$' -bench Store -benchtime 2s ./internal/store/sqlite
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store {
+		return MustOpen(b, filepath.Join(b.TempDir(), "ipsmdr.db"), sqlite.Options{})
+	})
+}
+
+// BenchmarkReport runs the reports benchmark against a file. Run with:
+//
+//	go test -run '^$' -bench Report ./internal/store/sqlite
+func BenchmarkReport(b *testing.B) {
+	storetest.BenchmarkReport(b, func(b *testing.B) store.Store {
 		return MustOpen(b, filepath.Join(b.TempDir(), "ipsmdr.db"), sqlite.Options{})
 	})
 }
