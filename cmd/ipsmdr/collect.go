@@ -8,8 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ipsmdr/ipsmdr/internal/collector"
 	"github.com/ipsmdr/ipsmdr/internal/collectweb"
@@ -37,7 +40,9 @@ func runCollect(ctx context.Context, io *stdio, args []string) error {
 	fs.StringVar(&src.token, "token", envOr("IPSMDR_FOLLOW_TOKEN", ""), "bearer token for --follow: the server's http.token (also from IPSMDR_FOLLOW_TOKEN)")
 	sf := bindStoreFlags(fs)
 	httpAddr := fs.String("http-address", defaultCollectHTTP, "serve the collector's API and web page on `ADDR`; empty to serve none")
-	httpToken := fs.String("http-token", envOr("IPSMDR_COLLECT_TOKEN", ""), "bearer token the API requires; needed when --http-address is not loopback (also from IPSMDR_COLLECT_TOKEN)")
+	httpToken := fs.String("http-token", envOr("IPSMDR_COLLECT_TOKEN", ""), "bearer token the API takes; needed when --http-address is not loopback (also from IPSMDR_COLLECT_TOKEN)")
+	adminUser := fs.String("admin-user", "admin", "user `name` of the web pages' login")
+	adminHash := fs.String("admin-password-hash", envOr("IPSMDR_COLLECT_ADMIN_PASSWORD_HASH", ""), "bcrypt `hash` of the web pages' password, made by ipsmdr hash-password; none turns the login off (only allowed with --http-address on loopback; also from IPSMDR_COLLECT_ADMIN_PASSWORD_HASH)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	if err := parseFlags(io, fs, args); err != nil {
@@ -55,7 +60,8 @@ func runCollect(ctx context.Context, io *stdio, args []string) error {
 	if *logFormat != "text" && *logFormat != "json" {
 		return usagef("--log-format %q is not allowed: want text or json", *logFormat)
 	}
-	if err := checkCollectHTTP(*httpAddr, *httpToken); err != nil {
+	web := collectHTTP{addr: *httpAddr, token: *httpToken, adminUser: *adminUser, adminHash: *adminHash}
+	if err := web.check(); err != nil {
 		return err
 	}
 	log := newLogger(io, config.Log{Level: *logLevel, Format: *logFormat})
@@ -64,7 +70,7 @@ func runCollect(ctx context.Context, io *stdio, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return collect(ctx, c, st, src, collectHTTP{addr: *httpAddr, token: *httpToken}, log, func(addr string) {
+	return collect(ctx, c, st, src, web, log, func(addr string) {
 		if addr != "" {
 			fmt.Fprintf(io.stdout, "ipsmdr collect: site %q; calls live at http://%s/ (history /history, reports /reports, API /api/v1/calls)\n", c.Site(), addr)
 		}
@@ -96,27 +102,42 @@ func (s collectSources) check() error {
 
 // collectHTTP is where and how the collector serves HTTP.
 type collectHTTP struct {
-	addr  string
-	token string
+	addr      string
+	token     string // the API's bearer token
+	adminUser string // the pages' login
+	adminHash string // bcrypt; "" = no login
 }
 
-// checkCollectHTTP refuses to serve calls beyond loopback without a token:
-// they carry phone numbers and names.
-func checkCollectHTTP(addr, token string) error {
-	if addr == "" {
+// check refuses to serve calls beyond loopback without a token for the API
+// and a password for the pages, as serve does: they carry phone numbers and
+// names.
+func (web collectHTTP) check() error {
+	if web.adminHash != "" {
+		if _, err := bcrypt.Cost([]byte(web.adminHash)); err != nil || len(web.adminHash) != 60 {
+			return usagef("--admin-password-hash is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters): make one with ipsmdr hash-password")
+		}
+	}
+	if web.addr == "" {
 		return nil
 	}
-	host, _, err := net.SplitHostPort(addr)
+	host, _, err := net.SplitHostPort(web.addr)
 	if err != nil {
-		return usagef("--http-address %q is not HOST:PORT: want e.g. %s", addr, defaultCollectHTTP)
-	}
-	if token != "" {
-		return nil
+		return usagef("--http-address %q is not HOST:PORT: want e.g. %s", web.addr, defaultCollectHTTP)
 	}
 	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || host == "localhost" {
 		return nil
 	}
-	return usagef("--http-address %s is not loopback: set --http-token (or IPSMDR_COLLECT_TOKEN) so that the call data is not open to all, or listen on 127.0.0.1", addr)
+	var missing []string
+	if web.token == "" {
+		missing = append(missing, "--http-token (or IPSMDR_COLLECT_TOKEN) for the API")
+	}
+	if web.adminHash == "" {
+		missing = append(missing, "--admin-password-hash (or IPSMDR_COLLECT_ADMIN_PASSWORD_HASH; make one with ipsmdr hash-password) for the web pages")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return usagef("--http-address %s is not loopback: set %s so that the call data is not open to all, or listen on 127.0.0.1", web.addr, strings.Join(missing, " and "))
 }
 
 // collect runs the sources, the call timeouts and the HTTP API until ctx is
@@ -150,11 +171,13 @@ func collect(parent context.Context, c *collector.Collector, st store.Store, src
 		httpLn = ln
 		hs = &http.Server{
 			Handler: collectweb.New(st, collectweb.Config{
-				Site:     c.Site(),
-				Token:    web.token,
-				Location: c.Location(),
-				Logger:   log,
-				Status:   func() any { return collectorStatus(ctx, c, st) },
+				Site:              c.Site(),
+				Token:             web.token,
+				AdminUser:         web.adminUser,
+				AdminPasswordHash: web.adminHash,
+				Location:          c.Location(),
+				Logger:            log,
+				Status:            func() any { return collectorStatus(ctx, c, st) },
 			}),
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       2 * time.Minute,

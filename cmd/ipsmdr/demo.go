@@ -37,7 +37,7 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 	if !cfg.HTTPEnabled() {
 		return usagef("the demo's collector follows the server's records feed over HTTP: leave http.address set")
 	}
-	if err := checkCollectHTTP(*collectAddr, ""); err != nil {
+	if err := (collectHTTP{addr: *collectAddr}).check(); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, *db, cfg.Location())

@@ -24,9 +24,10 @@ const (
 func runHashPassword(ctx context.Context, std *stdio, args []string) error {
 	const usage = "hash-password < PASSWORD\n\n" +
 		"Reads a password from the first line of standard input and prints its\n" +
-		"bcrypt hash (cost 12), the value for http.admin_password_hash. The\n" +
-		"password must be 8 characters or more and at most 72 bytes. To type it\n" +
-		"without it showing on screen or landing in the shell's history:\n\n" +
+		"bcrypt hash (cost 12), the value for http.admin_password_hash (or for\n" +
+		"collect's --admin-password-hash). The password must be 8 characters or\n" +
+		"more and at most 72 bytes. To type it without it showing on screen or\n" +
+		"landing in the shell's history:\n\n" +
 		"  read -rs PW && printf '%s\\n' \"$PW\" | ipsmdr hash-password; unset PW\n\n" +
 		"Run on a terminal without input redirected, it reads the line you type,\n" +
 		"which the terminal shows."

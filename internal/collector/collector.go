@@ -155,7 +155,7 @@ func (c *Collector) Store(ctx context.Context, in []Input) (Result, error) {
 	var errs []store.ParseError
 	res := Result{Read: int64(len(in))}
 	for _, x := range in {
-		p, err := smdr.Parse(string(x.Raw), c.opts.Parse)
+		p, err := c.parse(string(x.Raw))
 		if err != nil {
 			errs = append(errs, store.ParseError{
 				Site: c.opts.Site, Source: x.Source, Seq: x.Seq, LineNo: x.LineNo,
@@ -300,6 +300,19 @@ func (c *Collector) callLines(ctx context.Context, callIDs []string) (map[string
 	return lines, nil
 }
 
+// parse reads a line with the collector's parse options, except the
+// padding of a full-width record, which the record itself tells
+// (smdr.LinePadding): a server whose padding character changes on the fly
+// is followed, and Options.Parse.Padding serves the lines that do not tell
+// (collapsed copies).
+func (c *Collector) parse(line string) (smdr.Parsed, error) {
+	opts := c.opts.Parse
+	if pad, ok := smdr.LinePadding(line); ok {
+		opts.Padding = pad
+	}
+	return smdr.Parse(line, opts)
+}
+
 // storedRecords reads a call's stored lines back as records.
 func (c *Collector) storedRecords(ctx context.Context, callID string) ([]smdr.Record, error) {
 	stored, err := c.store.CallLines(ctx, c.opts.Site, callID)
@@ -317,7 +330,7 @@ func (c *Collector) records(callID string, stored []store.Line) []smdr.Record {
 	}
 	recs := make([]smdr.Record, 0, len(stored)+4)
 	for _, l := range stored {
-		p, err := smdr.Parse(l.Text, c.opts.Parse)
+		p, err := c.parse(l.Text)
 		if err != nil {
 			// It was read when it was stored; with other parse settings
 			// now it may not be. Leave it out of the call and say so.

@@ -241,3 +241,22 @@ func TestPaddingOfTheSource(t *testing.T) {
 		t.Fatalf("number %q, DDI %q, trunk %q; want the leading zeros kept", call.Number, call.DDI, call.Trunk)
 	}
 }
+
+// TestPaddingChangesOnTheFly: the server's padding character changed on
+// its page; the collector, set for '0', reads the new records by the
+// padding they carry.
+func TestPaddingChangesOnTheFly(t *testing.T) {
+	rec := smdr.Record{
+		Time: time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC), Direction: smdr.Inbound,
+		CallID: "2026030909000000070264", Trunk: "7", Extension: "201", Number: "555", Event: smdr.Ringing,
+	}
+	end := rec
+	end.Event, end.Time = smdr.Disconnected, rec.Time.Add(20*time.Second)
+	c, st := mustOpen(t, collector.Options{Site: "changed"})
+	mustImport(t, c, []byte(smdr.Formatter{}.Line(rec)), "import:before")
+	mustImport(t, c, []byte(smdr.Formatter{Padding: '*'}.Line(end)), "import:after")
+	call := allCalls(t, st, "changed")[0]
+	if call.Trunk != "7" || call.Number != "555" || call.FinalExtension != "201" || call.ClosedBy != smdr.ClosedByDisconnected || call.RingSeconds != 20 {
+		t.Fatalf("call %+v; want trunk 7, number 555, extension 201, closed after 20 s of ringing", call)
+	}
+}

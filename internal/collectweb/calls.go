@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/store"
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -99,7 +100,7 @@ func (h *Handler) getCalls(w http.ResponseWriter, r *http.Request) {
 	for i := range rep.Calls {
 		fillCall(&rep.Calls[i])
 	}
-	writeJSON(w, http.StatusOK, rep)
+	webauth.WriteJSON(w, http.StatusOK, rep)
 }
 
 // fillCall gives a call's nil slices their empty value, so that clients
@@ -131,7 +132,7 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) {
 	}
 	call, lines, err := h.st.Call(r.Context(), site, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, errorReply{Error: fmt.Sprintf("call %s is not stored at site %q", id, site)})
+		webauth.WriteJSON(w, http.StatusNotFound, errorReply{Error: fmt.Sprintf("call %s is not stored at site %q", id, site)})
 		return
 	}
 	if err != nil {
@@ -150,7 +151,7 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) {
 			SourceExtension: l.SourceExtension, Line: l.Text, Warnings: warnings,
 		})
 	}
-	writeJSON(w, http.StatusOK, rep)
+	webauth.WriteJSON(w, http.StatusOK, rep)
 }
 
 // siteOf finds the one site that holds call id, for a request that names
@@ -215,7 +216,7 @@ func (h *Handler) getSummary(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sum)
+	webauth.WriteJSON(w, http.StatusOK, sum)
 }
 
 func (h *Handler) getParseErrors(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +243,7 @@ func (h *Handler) getParseErrors(w http.ResponseWriter, r *http.Request) {
 			Raw: strconv.Quote(string(e.Raw)), RawBase64: base64.StdEncoding.EncodeToString(e.Raw),
 		})
 	}
-	writeJSON(w, http.StatusOK, rep)
+	webauth.WriteJSON(w, http.StatusOK, rep)
 }
 
 // getStatus replies with the collector's status, or without a Status
@@ -256,7 +257,7 @@ func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, h.cfg.Status())
+		webauth.WriteJSON(w, http.StatusOK, h.cfg.Status())
 		return
 	}
 	if err := checkParams(q, statusParams); err != nil {
@@ -269,5 +270,5 @@ func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, countsReply{Site: site, Counts: counts})
+	webauth.WriteJSON(w, http.StatusOK, countsReply{Site: site, Counts: counts})
 }

@@ -9,8 +9,10 @@ import (
 
 // The collector's web pages: static HTML that reads the API from the
 // browser, with the shared stylesheet and script of internal/webui and the
-// pages' own scripts under /assets/collect/. No page holds data, so the
-// pages need no token; the API they call does, and the pages ask for it.
+// pages' own scripts under /assets/collect/. No page holds data; with an
+// admin password they need a login all the same, so that the browser holds
+// the session cookie the API calls send. Without a password but with a token
+// only the API needs it, and the pages ask for it.
 //
 //	/                 calls in progress, with running timers
 //	/history          calls with filters, a page of 100 at a time
@@ -42,7 +44,7 @@ func (h *Handler) addPages() {
 	h.mux.Handle("GET "+webui.Prefix, webui.Handler())
 	h.mux.Handle("GET /assets/collect/", pageScripts.Handler())
 	for _, p := range pageRoutes {
-		h.mux.Handle(p.pattern, servePage(p.file))
+		h.mux.Handle(p.pattern, h.auth.Page(servePage(p.file)))
 	}
 }
 

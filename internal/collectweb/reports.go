@@ -2,6 +2,8 @@ package collectweb
 
 import (
 	"net/http"
+
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 )
 
 // getReports replies with the report of the calls the filters select
@@ -25,5 +27,5 @@ func (h *Handler) getReports(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	webauth.WriteJSON(w, http.StatusOK, rep)
 }

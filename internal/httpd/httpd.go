@@ -1,25 +1,27 @@
 // Package httpd is the server's HTTP adapter: the ingest API, the records
 // feed (NDJSON, and server-sent events for the page), status, the manual's
 // settings, health, metrics and the admin page.
+//
+// The login is internal/webauth's. On top of it: POST /api/v1/events takes
+// only the bearer token (see postEvents); /healthz is open; /metrics is open
+// with Config.MetricsPublic, else it takes the bearer token or a session;
+// without a password the pages' reads are open, and served only to requests
+// addressed to localhost or an IP address (ServeHTTP).
 package httpd
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ipsmdr/ipsmdr/internal/server"
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 	"github.com/ipsmdr/ipsmdr/internal/webui"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
@@ -47,7 +49,7 @@ type Config struct {
 	// prints it) are the admin's login; AdminUser "" means "admin". With
 	// AdminPasswordHash "" there is no login: the pages, status and records
 	// feed are open to whoever reaches the port, so config validation must
-	// keep HTTP on loopback then. See auth.go.
+	// keep HTTP on loopback then. See internal/webauth.
 	AdminUser         string
 	AdminPasswordHash string
 	// MetricsPublic serves /metrics to anyone. Otherwise /metrics takes the
@@ -62,7 +64,7 @@ type Handler struct {
 	cfg  Config
 	log  *slog.Logger
 	mux  *http.ServeMux
-	auth *auth
+	auth *webauth.Auth
 }
 
 // New returns the handler for srv.
@@ -77,24 +79,34 @@ func New(srv *server.Server, cfg Config) *Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{srv: srv, cfg: cfg, log: cfg.Logger.With("component", "http"), mux: http.NewServeMux()}
-	h.auth = newAuth(cfg, h.log)
+	h.auth = webauth.New(webauth.Config{
+		User:            cfg.AdminUser,
+		PasswordHash:    cfg.AdminPasswordHash,
+		Token:           cfg.Token,
+		Product:         "ipsmdr server",
+		Home:            "/",
+		HomeLabel:       "Open the status page",
+		TokenSetting:    "http.token",
+		PasswordSetting: "http.admin_password_hash",
+		Logger:          h.log,
+	})
+	// Without a password the token guards only the ingest API: the pages'
+	// reads are open, on loopback (see ServeHTTP).
+	reader := func(fn http.HandlerFunc) http.Handler { return h.auth.LoginReader(fn) }
 	h.mux.HandleFunc("POST /api/v1/events", h.postEvents)
-	h.mux.HandleFunc("GET /api/v1/records", h.reader(h.getRecords))
-	h.mux.HandleFunc("GET /api/v1/records/stream", h.reader(h.getRecordsStream))
-	h.mux.HandleFunc("GET /api/v1/status", h.reader(h.getStatus))
-	h.mux.HandleFunc("GET /api/v1/settings", h.reader(h.getSettings))
+	h.mux.Handle("GET /api/v1/records", reader(h.getRecords))
+	h.mux.Handle("GET /api/v1/records/stream", reader(h.getRecordsStream))
+	h.mux.Handle("GET /api/v1/status", reader(h.getStatus))
+	h.mux.Handle("GET /api/v1/settings", reader(h.getSettings))
 	h.mux.HandleFunc("PUT /api/v1/settings", h.putSettings)
-	h.mux.HandleFunc("GET /api/v1/session", h.reader(h.getSession))
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
 	h.mux.Handle("GET /metrics", h.metrics(promhttp.HandlerFor(srv.Registry(), promhttp.HandlerOpts{})))
 	h.mux.Handle("GET /assets/", webui.Handler()) // stylesheet and script, shared with the collector; no data
-	h.mux.HandleFunc("GET /{$}", h.page(h.getIndex))
-	h.mux.HandleFunc("GET /login", h.getLogin)
-	h.mux.HandleFunc("POST /login", h.postLogin)
-	h.mux.HandleFunc("POST /logout", h.postLogout)
+	h.mux.Handle("GET /{$}", h.auth.Page(http.HandlerFunc(h.getIndex)))
+	h.auth.Register(h.mux) // /login, /logout, /api/v1/session
 	return h
 }
 
@@ -105,26 +117,12 @@ func New(srv *server.Server, cfg Config) *Handler {
 // password only requests addressed to a loopback name or an IP address are
 // served; others get 421.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.AdminPasswordHash == "" && r.URL.Path != "/healthz" && !directHost(r.Host) {
-		writeJSON(w, http.StatusMisdirectedRequest, errorReply{Error: fmt.Sprintf(
+	if h.cfg.AdminPasswordHash == "" && r.URL.Path != "/healthz" && !webauth.DirectHost(r.Host) {
+		webauth.WriteJSON(w, http.StatusMisdirectedRequest, errorReply{Error: fmt.Sprintf(
 			"this server has no admin password, so it answers only requests addressed to localhost or an IP address, not %q: set http.admin_password_hash to serve other names", r.Host)})
 		return
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-// directHost reports whether host (with or without a port) is localhost or
-// an IP address: names a rebinding attacker cannot control.
-func directHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	_, err := netip.ParseAddr(host)
-	return err == nil
 }
 
 type eventsReply struct {
@@ -135,15 +133,15 @@ func (h *Handler) postEvents(w http.ResponseWriter, r *http.Request) {
 	// A browser posting from another site (a page the user visits sending
 	// fake call events to 127.0.0.1) says so in Sec-Fetch-Site or Origin;
 	// programs such as PBX integrations and curl send neither.
-	if err := h.auth.csrf.sameOrigin(r); err != nil {
+	if err := h.auth.SameOrigin(r); err != nil {
 		h.srv.Rejected("unauthorized", 1)
-		writeJSON(w, http.StatusForbidden, errorReply{Error: "cross-origin request refused: the ingest API takes events from programs, not from web pages of other sites"})
+		webauth.WriteJSON(w, http.StatusForbidden, errorReply{Error: "cross-origin request refused: the ingest API takes events from programs, not from web pages of other sites"})
 		return
 	}
 	if !h.authorized(r) {
 		h.srv.Rejected("unauthorized", 1)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ipsmdr"`)
-		writeJSON(w, http.StatusUnauthorized, errorReply{Error: "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' with the token set in http.token"})
+		h.auth.Challenge(w, "")
+		webauth.WriteJSON(w, http.StatusUnauthorized, errorReply{Error: "missing or wrong bearer token: send 'Authorization: Bearer TOKEN' with the token set in http.token"})
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, h.cfg.MaxBody)
@@ -162,19 +160,33 @@ func (h *Handler) postEvents(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, eventsReply{Records: written})
+	webauth.WriteJSON(w, http.StatusOK, eventsReply{Records: written})
 }
 
+// authorized reports whether r may post events: it carries the token, or
+// none is set.
 func (h *Handler) authorized(r *http.Request) bool {
-	if h.cfg.Token == "" {
-		return true
-	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(h.cfg.Token)) == 1
+	return h.cfg.Token == "" || h.auth.Bearer(r)
+}
+
+// metrics wraps /metrics: open with MetricsPublic or when no credential is
+// set at all (then HTTP is on loopback only), else it takes the bearer token
+// or an admin session.
+func (h *Handler) metrics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !h.cfg.MetricsPublic && !h.auth.Open() && !h.auth.Bearer(r) {
+			if _, ok := h.auth.User(r); !ok {
+				h.auth.Challenge(w, "")
+				http.Error(w, "unauthorized: send 'Authorization: Bearer TOKEN' with the token set in http.token, or set http.metrics_public", http.StatusUnauthorized)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, h.srv.Status())
+	webauth.WriteJSON(w, http.StatusOK, h.srv.Status())
 }
 
 func (h *Handler) getIndex(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +229,7 @@ func (h *Handler) writeError(w http.ResponseWriter, err error) {
 	var e *smdr.Error
 	if !errors.As(err, &e) {
 		h.log.Error("request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorReply{Error: "internal error: " + err.Error()})
+		webauth.WriteJSON(w, http.StatusInternalServerError, errorReply{Error: "internal error: " + err.Error()})
 		return
 	}
 	rep := errorReply{Error: e.Error(), Field: e.Field}
@@ -225,12 +237,5 @@ func (h *Handler) writeError(w http.ResponseWriter, err error) {
 		idx := e.Index
 		rep.Index = &idx
 	}
-	writeJSON(w, statusOf(e.Code), rep)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.Encode(v)
+	webauth.WriteJSON(w, statusOf(e.Code), rep)
 }

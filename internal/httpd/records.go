@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/journal"
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
@@ -135,17 +136,17 @@ func (h *Handler) getRecords(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	after, err := uintParam(q.Get("after"), 0)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorReply{Error: "after: " + err.Error(), Field: "after"})
+		webauth.WriteJSON(w, http.StatusBadRequest, errorReply{Error: "after: " + err.Error(), Field: "after"})
 		return
 	}
 	limit, err := uintParam(q.Get("limit"), 1000)
 	if err != nil || limit == 0 {
-		writeJSON(w, http.StatusBadRequest, errorReply{Error: "limit must be a whole number from 1", Field: "limit"})
+		webauth.WriteJSON(w, http.StatusBadRequest, errorReply{Error: "limit must be a whole number from 1", Field: "limit"})
 		return
 	}
 	follow := q.Get("follow") == "1" || q.Get("follow") == "true"
 	if oldest := h.srv.Journal().Oldest(); after+1 < oldest {
-		writeJSON(w, http.StatusGone, newGone(after, oldest))
+		webauth.WriteJSON(w, http.StatusGone, newGone(after, oldest))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 )
 
 // The live records of the admin page come as server-sent events
@@ -36,7 +38,7 @@ const sseRetry = 2000
 func (h *Handler) getRecordsStream(w http.ResponseWriter, r *http.Request) {
 	after, field, err := streamStart(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorReply{Error: field + ": " + err.Error(), Field: field})
+		webauth.WriteJSON(w, http.StatusBadRequest, errorReply{Error: field + ": " + err.Error(), Field: field})
 		return
 	}
 	if field == "" {
@@ -44,7 +46,7 @@ func (h *Handler) getRecordsStream(w http.ResponseWriter, r *http.Request) {
 	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		writeJSON(w, http.StatusInternalServerError, errorReply{Error: "this connection cannot stream"})
+		webauth.WriteJSON(w, http.StatusInternalServerError, errorReply{Error: "this connection cannot stream"})
 		return
 	}
 	hd := w.Header()

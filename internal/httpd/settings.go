@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ipsmdr/ipsmdr/internal/server"
+	"github.com/ipsmdr/ipsmdr/internal/webauth"
 )
 
 // The manual's settings screen, as JSON for the admin page:
@@ -43,17 +44,17 @@ type settingsReply struct {
 func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) {
 	file, writable := h.srv.SettingsFile()
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, settingsView{Settings: h.srv.Settings(), File: file, Writable: writable})
+	webauth.WriteJSON(w, http.StatusOK, settingsView{Settings: h.srv.Settings(), File: file, Writable: writable})
 }
 
 func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if !h.checkJSON(w, r) {
+	if !h.auth.CheckJSON(w, r) {
 		return
 	}
 	m := h.srv.Settings()
 	if status, rep := decodeSettings(http.MaxBytesReader(w, r.Body, maxSettingsBody), &m); status != 0 {
-		writeJSON(w, status, rep)
+		webauth.WriteJSON(w, status, rep)
 		return
 	}
 	a, err := h.srv.ApplySettings(r.Context(), m)
@@ -64,7 +65,7 @@ func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 	if len(a.Changed) > 0 {
 		h.log.Info("settings changed over HTTP", "remote", r.RemoteAddr, "changed", strings.Join(a.Changed, ","), "saved", a.Saved)
 	}
-	writeJSON(w, http.StatusOK, settingsReply{Settings: h.srv.Settings(), Applied: a})
+	webauth.WriteJSON(w, http.StatusOK, settingsReply{Settings: h.srv.Settings(), Applied: a})
 }
 
 // decodeSettings reads one JSON object of settings over m. On a problem it

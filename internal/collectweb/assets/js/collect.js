@@ -1,5 +1,5 @@
-// What the collector's pages share: the API token gate, the source status
-// in the top bar, and the cells of a call.
+// What the collector's pages share: the login or API token gate, the source
+// status in the top bar, and the cells of a call.
 "use strict";
 (function () {
   const U = window.ipsmdr;
@@ -7,9 +7,26 @@
   const C = {};
   window.collect = C;
 
-  // The collector's API takes a bearer token when it was started with
-  // --http-token; the page asks for it on the first 401.
+  // Who may read the API. With an admin password (--admin-password-hash)
+  // the browser holds a session cookie, which every same-origin fetch
+  // sends: the page shows who is signed in, and a 401 (the session ended)
+  // leads to the login page. Without one the API may still take a bearer
+  // token (--http-token): the page asks for it on the first 401 and keeps
+  // it for the tab. GET /api/v1/session tells which; until it answers, a
+  // 401 waits for it.
   U.useBearerToken("ipsmdr-collect-token");
+  const tokenGate = U.api.onUnauthorized;
+  const toLogin = () => { location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search); };
+  const who = U.api.get("/api/v1/session").then(
+    (s) => s || {},
+    (e) => ({ login: e.status === 401 }));   // 401: a login, and no session
+  U.api.onUnauthorized = (err) => { who.then((s) => (s.login ? toLogin() : tokenGate(err))); };
+  who.then((s) => {
+    if (!s.login) return;
+    U.api.tokenKey = null;   // the session cookie does it
+    const a = document.getElementById("account");
+    if (a && s.user) { a.textContent = s.user + " · Sign out"; a.hidden = false; }
+  });
 
   C.stateLabel = { ringing: "Ringing", connected: "Connected", hold: "On hold", queued: "Queued", ended: "Ended" };
   C.outcomeLabel = { answered: "Answered", missed: "Missed", abandoned: "Abandoned", unanswered: "Unanswered", "": "In progress" };
@@ -56,7 +73,7 @@
       U.setConn(up === srcs.length ? "ok" : up ? "warn" : "err",
         (up === srcs.length ? "Receiving from " : "Waiting for ") + name + (s.site ? " · site " + s.site : ""));
     } catch (e) {
-      if (e.status === 401) { U.setConn("warn", "Needs the API token"); return; }
+      if (e.status === 401) { U.setConn("warn", U.api.tokenKey ? "Needs the API token" : "Signed out"); return; }
       U.setConn("err", e.status ? "Collector: " + e.message : "Collector unreachable");
     }
   }

@@ -1,4 +1,4 @@
-package httpd
+package webauth
 
 import (
 	"crypto/hmac"
@@ -11,12 +11,12 @@ import (
 // csrfField is the name of the hidden form field that carries the token.
 const csrfField = "csrf_token"
 
-// csrfHeader is the request header that carries the token of a JSON
-// request, such as the admin page's PUT /api/v1/settings; the page gets the
+// CSRFHeader is the request header that carries the token of a JSON
+// request, such as the server's PUT /api/v1/settings; the page gets the
 // token from GET /api/v1/session. A page from another origin can set the
 // header only after a CORS preflight, which this server never answers, and
 // cannot learn the token anyway.
-const csrfHeader = "X-CSRF-Token"
+const CSRFHeader = "X-CSRF-Token"
 
 // csrf makes and checks the tokens of forms and of JSON requests that
 // change something. A token is an HMAC, under a key
@@ -73,5 +73,5 @@ const (
 const (
 	msgCrossOrigin = "Forbidden: this form was posted from another site (cross-origin request refused). Open the page at this server's own address and try again."
 	msgBadToken    = "Forbidden: the form's CSRF token is missing or wrong, perhaps because the page is old or the server restarted. Reload the page and try again."
-	msgBadHeader   = "forbidden: the X-CSRF-Token header is missing or wrong, perhaps because the page is old or the server restarted; reload the page (it takes the token from GET /api/v1/session), or send 'Authorization: Bearer TOKEN' with the token set in http.token"
+	msgBadHeader   = "forbidden: the X-CSRF-Token header is missing or wrong, perhaps because the page is old or the server restarted; reload the page (it takes the token from GET /api/v1/session)"
 )

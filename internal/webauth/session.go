@@ -1,4 +1,4 @@
-package httpd
+package webauth
 
 import (
 	"crypto/rand"
