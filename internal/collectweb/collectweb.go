@@ -137,7 +137,7 @@ func (h *Handler) api(fn http.HandlerFunc) http.HandlerFunc {
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	webauth.WriteJSON(w, http.StatusNotFound, errorReply{Error: fmt.Sprintf(
-		"no such endpoint %q: the API has /api/v1/calls, /api/v1/calls/{call_id}, /api/v1/calls.csv, /api/v1/summary, /api/v1/parse-errors and /api/v1/collector/status", r.URL.Path)})
+		"no such endpoint %q: the API has /api/v1/calls, /api/v1/calls/{call_id}, /api/v1/calls.csv, /api/v1/summary, /api/v1/reports, /api/v1/parse-errors and /api/v1/collector/status", r.URL.Path)})
 }
 
 // errorReply is the body of every 4xx and 5xx reply of the API. Field names
