@@ -365,7 +365,10 @@ func (s *Server) saveSettings(c config.Config, f settingsFile) (bool, string) {
 		s.log.Error("settings not saved", "file", f.path, "err", err)
 		return false, fmt.Sprintf("Not saved: %v. %s", err, lasts)
 	}
-	if err := config.Save(f.path, c); err != nil {
+	// Only the manual's six keys are written: the rest of the file, its
+	// comments, and anything that came from flags or the environment (a
+	// token, say) stay out of it.
+	if err := config.SaveManual(f.path, c); err != nil {
 		s.log.Error("settings not saved", "file", f.path, "err", err)
 		return false, fmt.Sprintf("Not saved to %s: %v. %s", f.path, err, lasts)
 	}
