@@ -270,32 +270,12 @@ func (c *Collector) loadCalls(ctx context.Context, lines []store.Line) (map[stri
 	return ids, nil
 }
 
-// linesOfCalls is a store that reads the lines of many calls at once.
-// Both stores are; a batch of an import begins some thousand calls, and
-// asking for each in turn cost more than storing the batch.
-type linesOfCalls interface {
-	LinesOfCalls(ctx context.Context, site string, callIDs []string) (map[string][]store.Line, error)
-}
-
 // callLines returns the stored lines of the calls, by Call ID; a call with
 // none stored is not in the map.
 func (c *Collector) callLines(ctx context.Context, callIDs []string) (map[string][]store.Line, error) {
-	if st, ok := c.store.(linesOfCalls); ok {
-		lines, err := st.LinesOfCalls(ctx, c.opts.Site, callIDs)
-		if err != nil {
-			return nil, fmt.Errorf("read the stored records of %d calls: %w", len(callIDs), err)
-		}
-		return lines, nil
-	}
-	lines := make(map[string][]store.Line)
-	for _, id := range callIDs {
-		stored, err := c.store.CallLines(ctx, c.opts.Site, id)
-		if err != nil {
-			return nil, fmt.Errorf("read the stored records of call %s: %w", id, err)
-		}
-		if len(stored) > 0 {
-			lines[id] = stored
-		}
+	lines, err := c.store.LinesOfCalls(ctx, c.opts.Site, callIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read the stored records of %d calls: %w", len(callIDs), err)
 	}
 	return lines, nil
 }

@@ -8,19 +8,13 @@ import (
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/collector"
-	"github.com/ipsmdr/ipsmdr/internal/store"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
-// callByCallStore is a store without LinesOfCalls: the collector reads
-// each call's lines back with CallLines.
-type callByCallStore struct{ store.Store }
-
 // TestCallsRebuiltFromTheStore imports the manual's records three at a
 // time, each time with a new collector, so that the calls of every batch
-// are read back from the store: in one go (the stores' LinesOfCalls) and
-// call by call (a store without it). The calls come out as from one
-// import.
+// are read back from the store (LinesOfCalls). The calls come out as from
+// one import.
 func TestCallsRebuiltFromTheStore(t *testing.T) {
 	lines := manualLines(t)
 	opts := collector.Options{Site: "manual", Parse: smdr.ParseOptions{Location: time.UTC}}
@@ -31,23 +25,16 @@ func TestCallsRebuiltFromTheStore(t *testing.T) {
 		t.Fatalf("one import: %d calls, want 4", len(want))
 	}
 
-	for name, wrap := range map[string]func(store.Store) store.Store{
-		"in one go":    func(s store.Store) store.Store { return s },
-		"call by call": func(s store.Store) store.Store { return callByCallStore{s} },
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, st := mustOpen(t, opts)
-			for i := 0; i < len(lines); i += 3 {
-				part := lines[i:min(i+3, len(lines))]
-				c := collector.New(wrap(st), opts)
-				res := mustImport(t, c, []byte(strings.Join(part, "")), fmt.Sprintf("import:part%d", i/3))
-				if res.Stored != int64(len(part)) {
-					t.Fatalf("part %d: %+v, want %d stored", i/3, res, len(part))
-				}
-			}
-			if got := allCalls(t, st, "manual"); !reflect.DeepEqual(got, want) {
-				t.Errorf("calls\n got %+v\nwant %+v", got, want)
-			}
-		})
+	_, st = mustOpen(t, opts)
+	for i := 0; i < len(lines); i += 3 {
+		part := lines[i:min(i+3, len(lines))]
+		c := collector.New(st, opts)
+		res := mustImport(t, c, []byte(strings.Join(part, "")), fmt.Sprintf("import:part%d", i/3))
+		if res.Stored != int64(len(part)) {
+			t.Fatalf("part %d: %+v, want %d stored", i/3, res, len(part))
+		}
+	}
+	if got := allCalls(t, st, "manual"); !reflect.DeepEqual(got, want) {
+		t.Errorf("calls\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -206,6 +206,11 @@ type Store interface {
 	Write(ctx context.Context, fn func(Tx) error) error
 	// CallLines returns a call's lines in the order they were stored.
 	CallLines(ctx context.Context, site, callID string) ([]Line, error)
+	// LinesOfCalls returns the lines of many calls of a site, each call's
+	// in the order they were stored, by Call ID; a call with no line
+	// stored is not in the map. It reads them in a few queries rather than
+	// one a call: a batch of an import continues thousands of calls.
+	LinesOfCalls(ctx context.Context, site string, callIDs []string) (map[string][]Line, error)
 	// OpenCalls returns the site's calls in progress (ClosedBy "").
 	OpenCalls(ctx context.Context, site string) ([]smdr.Call, error)
 	// LastSeq returns the highest Seq stored for the site and source, in

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T, loc *time.Location) store.Store) 
 		{"LineDuplicates", testLineDuplicates},
 		{"LineRoundTrip", testLineRoundTrip},
 		{"CallLinesOrder", testCallLinesOrder},
+		{"LinesOfCalls", testLinesOfCalls},
 		{"ParseErrors", testParseErrors},
 		{"LastSeq", testLastSeq},
 		{"PutCallsRoundTrip", testPutCallsRoundTrip},

@@ -1,4 +1,4 @@
-package postgres_test
+package storetest
 
 import (
 	"context"
@@ -7,25 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipsmdr/ipsmdr/internal/pgtest"
 	"github.com/ipsmdr/ipsmdr/internal/store"
-	"github.com/ipsmdr/ipsmdr/internal/store/postgres"
-	"github.com/ipsmdr/ipsmdr/internal/store/storetest"
 	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
-// TestLinesOfCalls checks LinesOfCalls against CallLines: each call's lines
-// in the same order, none of another site, no entry for a call with no
-// line, with more calls than one query asks for.
-func TestLinesOfCalls(t *testing.T) {
-	db := MustOpen(t, pgtest.NewDatabase(t), postgres.Options{})
-	ids := storeCallLines(t, db)
-	got, err := db.LinesOfCalls(context.Background(), "north", ids)
+// testLinesOfCalls checks LinesOfCalls against CallLines: each call's
+// lines in the same order, none of another site, no entry for a call with
+// no line, with more calls than one query asks for.
+func testLinesOfCalls(t *testing.T, s store.Store) {
+	ids := storeCallLines(t, s)
+	got, err := s.LinesOfCalls(context.Background(), "north", ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkLinesOfCalls(t, db, ids, got)
-	if none, err := db.LinesOfCalls(context.Background(), "north", nil); err != nil || len(none) != 0 {
+	checkLinesOfCalls(t, s, ids, got)
+	if none, err := s.LinesOfCalls(context.Background(), "north", nil); err != nil || len(none) != 0 {
 		t.Errorf("LinesOfCalls of no call: %v, %v; want none", none, err)
 	}
 }
@@ -46,13 +42,13 @@ func storeCallLines(t *testing.T, s store.Store) []string {
 				continue
 			}
 			seq++
-			at := storetest.Base.Add(time.Duration(i)*time.Minute + time.Duration(round)*time.Second)
-			lines = append(lines, storetest.NewLine("north", "connect:pbx", seq, fmt.Sprintf("C%05d", i), events[round], at))
+			at := Base.Add(time.Duration(i)*time.Minute + time.Duration(round)*time.Second)
+			lines = append(lines, NewLine("north", "connect:pbx", seq, fmt.Sprintf("C%05d", i), events[round], at))
 			if i%7 == 0 {
-				lines = append(lines, storetest.NewLine("south", "connect:pbx", seq, fmt.Sprintf("C%05d", i), smdr.Ringing, at))
+				lines = append(lines, NewLine("south", "connect:pbx", seq, fmt.Sprintf("C%05d", i), smdr.Ringing, at))
 			}
 		}
-		storetest.MustInsertLines(t, s, lines)
+		MustInsertLines(t, s, lines)
 	}
 	for i := range calls + 50 {
 		ids = append(ids, fmt.Sprintf("C%05d", i)) // the last 50 have no line
