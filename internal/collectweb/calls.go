@@ -75,14 +75,8 @@ type countsReply struct {
 }
 
 func (h *Handler) getCalls(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, listParams); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := h.filter(q, true)
-	if err != nil {
-		h.writeError(w, r, err)
+	f, ok := h.requestFilter(w, r, true)
+	if !ok {
 		return
 	}
 	page, err := h.st.Calls(r.Context(), f)
@@ -201,14 +195,8 @@ func (e errNotStored) Error() string {
 func (e errNotStored) Unwrap() error { return store.ErrNotFound }
 
 func (h *Handler) getSummary(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, filterParams); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := h.filter(q, false)
-	if err != nil {
-		h.writeError(w, r, err)
+	f, ok := h.requestFilter(w, r, false)
+	if !ok {
 		return
 	}
 	sum, err := h.st.Summary(r.Context(), f)

@@ -26,14 +26,8 @@ var csvHeader = []string{
 // page by page through the store's cursor, so an export of a year holds
 // one page in memory, not the year.
 func (h *Handler) getCallsCSV(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, filterParams); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := h.filter(q, false)
-	if err != nil {
-		h.writeError(w, r, err)
+	f, ok := h.requestFilter(w, r, false)
+	if !ok {
 		return
 	}
 	f.Limit = csvPage

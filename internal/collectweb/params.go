@@ -2,6 +2,7 @@ package collectweb
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -66,6 +67,27 @@ func (h *Handler) site(q url.Values) string {
 		return q.Get("site")
 	}
 	return h.cfg.Site
+}
+
+// requestFilter reads the filter of a request that takes the filter
+// parameters, and with paging also limit and cursor. On a bad or unknown
+// parameter it writes the 400 reply and reports false.
+func (h *Handler) requestFilter(w http.ResponseWriter, r *http.Request, paging bool) (store.CallFilter, bool) {
+	q := r.URL.Query()
+	allowed := filterParams
+	if paging {
+		allowed = listParams
+	}
+	if err := checkParams(q, allowed); err != nil {
+		h.writeError(w, r, err)
+		return store.CallFilter{}, false
+	}
+	f, err := h.filter(q, paging)
+	if err != nil {
+		h.writeError(w, r, err)
+		return store.CallFilter{}, false
+	}
+	return f, true
 }
 
 // filter reads the filter parameters of q, and with paging also limit and

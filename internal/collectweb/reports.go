@@ -12,14 +12,8 @@ import (
 // selected calls; a range of more than store.MaxReportDays days is cut to
 // its last ones, which the reply's from says.
 func (h *Handler) getReports(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkParams(q, filterParams); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := h.filter(q, false)
-	if err != nil {
-		h.writeError(w, r, err)
+	f, ok := h.requestFilter(w, r, false)
+	if !ok {
 		return
 	}
 	rep, err := h.st.Report(r.Context(), f)
