@@ -42,6 +42,7 @@ func commands() []command {
 		{"parse", "parse record files to JSON lines or CSV, reporting bad lines", runParse},
 		{"collect", "the call logger: read a feed, store every record and one row per call", runCollect},
 		{"import", "load record files into the collector's database", runImport},
+		{"bench", "measure ingest, fan-out and latency against a raw-socket ceiling", runBench},
 		{"hash-password", "hash a password read from stdin for http.admin_password_hash", runHashPassword},
 	}
 	return cmds

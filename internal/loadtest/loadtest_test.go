@@ -1,0 +1,79 @@
+package loadtest_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipsmdr/ipsmdr/internal/loadtest"
+)
+
+// TestScenarioSmoke runs one short scenario with two clients and two push
+// receivers and checks the figures agree with each other.
+func TestScenarioSmoke(t *testing.T) {
+	for _, sc := range []loadtest.Scenario{
+		{Kind: "batched", Sync: "200ms", Clients: 2, Push: 2, Batch: 100, Posters: 2},
+		{Kind: "single", Sync: "always", Clients: 2, Push: 2, Batch: 1, Posters: 4},
+	} {
+		t.Run(sc.Kind, func(t *testing.T) {
+			res, err := loadtest.RunScenario(context.Background(), sc, loadtest.Options{
+				Duration: 500 * time.Millisecond, MaxRecords: 1 << 20, Drain: 10 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Ingested == 0 || res.Errors != 0 {
+				t.Fatalf("ingested %d records with %d errors (%s), want some and none", res.Ingested, res.Errors, res.FirstError)
+			}
+			if !res.Complete || res.MinDelivered != res.Ingested || res.PushDelivered < res.Ingested {
+				t.Errorf("complete = %v: min delivered %d, push %d, ingested %d; want every record at every reader",
+					res.Complete, res.MinDelivered, res.PushDelivered, res.Ingested)
+			}
+			if res.P50 <= 0 || res.P50 > res.P99 || res.P99 > res.P999 {
+				t.Errorf("latency p50 %v p99 %v p99.9 %v, want positive and ordered", res.P50, res.P99, res.P999)
+			}
+			if res.IngestRate <= 0 || res.DeliveredRate <= 0 {
+				t.Errorf("rates: ingest %.0f, delivered %.0f; want positive", res.IngestRate, res.DeliveredRate)
+			}
+		})
+	}
+}
+
+func TestCeilingSmoke(t *testing.T) {
+	res, err := loadtest.RunCeiling(context.Background(), 2, loadtest.Options{Duration: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete || res.DeliveredRate <= 0 {
+		t.Fatalf("ceiling: complete %v, %.0f records/s per client; want complete and positive", res.Complete, res.DeliveredRate)
+	}
+	var out bytes.Buffer
+	if err := loadtest.WriteTable(&out, []loadtest.Result{res}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ceiling") {
+		t.Errorf("table:\n%s\nwant a ceiling row", out.String())
+	}
+}
+
+var full = flag.Bool("loadtest.full", false, "run the whole matrix of issue 7 and print the table (minutes)")
+
+// TestFullMatrix runs the whole matrix when asked:
+//
+//	go test -run FullMatrix -loadtest.full -timeout 30m -v ./internal/loadtest
+func TestFullMatrix(t *testing.T) {
+	if !*full {
+		t.Skip("pass -loadtest.full to run the whole matrix")
+	}
+	res, err := loadtest.Run(context.Background(), loadtest.Matrix([]int{1, 100, 1000}), loadtest.Options{
+		Duration: 3 * time.Second, Window: 100000, Logf: t.Logf,
+	})
+	loadtest.WriteTable(os.Stdout, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
