@@ -293,15 +293,6 @@ func (c *Collector) parse(line string) (smdr.Parsed, error) {
 	return smdr.Parse(line, opts)
 }
 
-// storedRecords reads a call's stored lines back as records.
-func (c *Collector) storedRecords(ctx context.Context, callID string) ([]smdr.Record, error) {
-	stored, err := c.store.CallLines(ctx, c.opts.Site, callID)
-	if err != nil {
-		return nil, fmt.Errorf("read the stored records of call %s: %w", callID, err)
-	}
-	return c.records(callID, stored), nil
-}
-
 // records parses a call's stored lines back into records, leaving out
 // (and logging) any that no longer parse.
 func (c *Collector) records(callID string, stored []store.Line) []smdr.Record {
@@ -333,16 +324,27 @@ func (c *Collector) CloseStale(ctx context.Context, now time.Time) (int, error) 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var closed []smdr.Call
+	var stale, missing []string
 	for _, call := range open {
 		if now.Sub(call.LastEvent) < c.opts.CallTimeout {
 			continue
 		}
-		recs, ok := c.open[call.CallID]
+		stale = append(stale, call.CallID)
+		if _, ok := c.open[call.CallID]; !ok {
+			missing = append(missing, call.CallID)
+		}
+	}
+	var stored map[string][]store.Line
+	if len(missing) > 0 {
+		if stored, err = c.callLines(ctx, missing); err != nil {
+			return 0, err
+		}
+	}
+	var closed []smdr.Call
+	for _, id := range stale {
+		recs, ok := c.open[id]
 		if !ok {
-			if recs, err = c.storedRecords(ctx, call.CallID); err != nil {
-				return 0, err
-			}
+			recs = c.records(id, stored[id])
 		}
 		if len(recs) == 0 {
 			continue
