@@ -16,7 +16,7 @@ import (
 
 func runImport(ctx context.Context, io *stdio, args []string) error {
 	fs := newFlagSet(io, "import", "import [--db sqlite:PATH | --db postgres://...] [--site NAME] [flags] FILE... (- for standard input)")
-	sf := bindStoreFlags(fs)
+	sf := bindStoreFlags(io, fs)
 	quiet := fs.Bool("quiet", false, "print no progress, only the summary")
 	if err := parseFlags(io, fs, args); err != nil {
 		return err

@@ -29,9 +29,9 @@ type storeFlags struct {
 	record      *recordFlags
 }
 
-func bindStoreFlags(fs *flag.FlagSet) *storeFlags {
+func bindStoreFlags(io *stdio, fs *flag.FlagSet) *storeFlags {
 	return &storeFlags{
-		db: fs.String("db", envOr("IPSMDR_DB", defaultDB),
+		db: fs.String("db", envOr(io.getenv, "IPSMDR_DB", defaultDB),
 			"the database: `sqlite:PATH` (a file, created if missing) or postgres://USER:PASSWORD@HOST:PORT/DBNAME (also from IPSMDR_DB)"),
 		site: fs.String("site", "default",
 			"the site (PBX) these records come from; Call IDs are unique within a site, so give each PBX its own when several write to one database"),
@@ -108,9 +108,10 @@ func redactDB(db string) string {
 	return db
 }
 
-// envOr returns the environment variable's value, or def when it is unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
+// envOr returns the environment variable's value, or def when it is unset
+// or empty. getenv is the command's (stdio.getenv), so tests can set it.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
 		return v
 	}
 	return def

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ func (c *Collector) Import(ctx context.Context, r io.Reader, source string, prog
 		if err != nil && !errors.Is(err, lineio.ErrTooLong) {
 			return res, fmt.Errorf("read after line %d: %w", n, err)
 		}
-		if err == nil && len(trimSpace(line)) == 0 {
+		if err == nil && len(bytes.TrimSpace(line)) == 0 {
 			continue // blank lines are not records
 		}
 		batch = append(batch, Input{Source: source, LineNo: n, ReceivedAt: now, Raw: append([]byte(nil), line...)})

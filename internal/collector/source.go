@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -235,7 +236,7 @@ func (c *Collector) readStream(ctx context.Context, conn net.Conn, source string
 			}
 			return err
 		}
-		if err != nil || len(trimSpace(line)) > 0 {
+		if err != nil || len(bytes.TrimSpace(line)) > 0 {
 			batch = append(batch, Input{Source: source, ReceivedAt: time.Now(), Raw: append([]byte(nil), line...)})
 		}
 		if len(batch) >= maxBatch || (len(batch) > 0 && !lr.Buffered()) {
@@ -270,14 +271,4 @@ func (c *Collector) storeRetry(ctx context.Context, batch []Input, st *SourceSta
 			return fmt.Errorf("stopped with %d lines not stored: %w", len(batch), ctx.Err())
 		}
 	}
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
