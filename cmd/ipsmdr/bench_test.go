@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
@@ -42,20 +41,5 @@ func TestBenchBadFlags(t *testing.T) {
 		if !errors.As(err, &ue) {
 			t.Errorf("bench %q: err = %v, want a usage error", args, err)
 		}
-	}
-}
-
-// TestBenchRun runs 'ipsmdr bench' with the arguments in IPSMDR_BENCH, for
-// measuring before the command is registered:
-//
-//	IPSMDR_BENCH='--duration 3s' go test -run BenchRun -timeout 30m -v ./cmd/ipsmdr
-func TestBenchRun(t *testing.T) {
-	args := os.Getenv("IPSMDR_BENCH")
-	if args == "" {
-		t.Skip("set IPSMDR_BENCH to the arguments of ipsmdr bench")
-	}
-	io := &stdio{stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	if err := runBench(context.Background(), io, strings.Fields(args)); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -7,12 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ipsmdr/ipsmdr/internal/collector"
 	"github.com/ipsmdr/ipsmdr/internal/collectweb"
@@ -113,18 +110,17 @@ type collectHTTP struct {
 // names.
 func (web collectHTTP) check() error {
 	if web.adminHash != "" {
-		if _, err := bcrypt.Cost([]byte(web.adminHash)); err != nil || len(web.adminHash) != 60 {
+		if !config.ValidBcrypt(web.adminHash) {
 			return usagef("--admin-password-hash is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters): make one with ipsmdr hash-password")
 		}
 	}
 	if web.addr == "" {
 		return nil
 	}
-	host, _, err := net.SplitHostPort(web.addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(web.addr); err != nil {
 		return usagef("--http-address %q is not HOST:PORT: want e.g. %s", web.addr, defaultCollectHTTP)
 	}
-	if ip, err := netip.ParseAddr(host); (err == nil && ip.IsLoopback()) || host == "localhost" {
+	if config.Loopback(web.addr) { // the same rule as serve's http.address
 		return nil
 	}
 	var missing []string

@@ -433,8 +433,13 @@ func (c Config) HTTPTLS() TLSFiles {
 // HTTPLoopback reports whether HTTP listens on a loopback address only:
 // its host is in 127.0.0.0/8, is ::1 or is localhost. An empty host (all
 // addresses) is not loopback.
-func (c Config) HTTPLoopback() bool {
-	host, _, err := net.SplitHostPort(c.HTTP.Address)
+func (c Config) HTTPLoopback() bool { return Loopback(c.HTTP.Address) }
+
+// Loopback reports whether the listen address addr (host:port) is on
+// loopback only: its host is in 127.0.0.0/8, is ::1 or is localhost. An
+// empty host (all addresses) is not loopback.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false
 	}

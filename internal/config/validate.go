@@ -399,6 +399,10 @@ func validUser(s string) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool { return r == ':' || !unicode.IsPrint(r) })
 }
 
+// ValidBcrypt reports whether s has the form of a bcrypt hash, as
+// http.admin_password_hash must; see validBcrypt.
+func ValidBcrypt(s string) bool { return validBcrypt(s) }
+
 // validBcrypt reports whether s has the form of a bcrypt hash: $2a$, $2b$
 // or $2y$, a two-digit cost 04..31, $, and 53 characters of bcrypt's base64
 // (salt and hash): 60 characters in all.

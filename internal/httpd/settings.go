@@ -75,9 +75,6 @@ func decodeSettings(body io.Reader, m *server.ManualSettings) (int, errorReply) 
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(m)
-	if err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
-	}
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errors.New("more than one JSON value")

@@ -352,7 +352,7 @@ func (t *Target) run(ctx context.Context) {
 				return
 			}
 			t.failed(err, sec != nil, delay)
-			if !sleep(ctx, jitter(delay)) {
+			if !slept(ctx, jitter(delay)) {
 				return
 			}
 			delay = min(2*delay, t.cfg.RetryMax)
@@ -386,7 +386,7 @@ func (t *Target) run(ctx context.Context) {
 		}
 		t.setState(StateWaiting, err.Error())
 		t.log.Warn("connection lost", "err", err, "resume_after", t.cursor.Load(), "retry_in", delay)
-		if !sleep(ctx, jitter(delay)) {
+		if !slept(ctx, jitter(delay)) {
 			return
 		}
 		delay = min(2*delay, t.cfg.RetryMax)
@@ -495,7 +495,9 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
+// slept waits for d and reports whether it did; false means ctx ended
+// the wait.
+func slept(ctx context.Context, d time.Duration) bool {
 	tm := time.NewTimer(d)
 	defer tm.Stop()
 	select {
