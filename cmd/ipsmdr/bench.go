@@ -9,9 +9,9 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/ipsmdr/ipsmdr/internal/config"
 	"github.com/ipsmdr/ipsmdr/internal/loadtest"
 )
 
@@ -48,8 +48,8 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return usagef("--clients %q: %v", *clients, err)
 	}
-	syncList := splitList(*syncs)
-	modeList := splitList(*modes)
+	syncList := config.SplitList(*syncs)
+	modeList := config.SplitList(*modes)
 	for _, m := range modeList {
 		if m != "batched" && m != "single" && m != "rate" {
 			return usagef("--modes: unknown mode %q: want batched, single or rate", m)
@@ -151,19 +151,9 @@ func writeProfile(name, path string) error {
 	return f.Close()
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 func parseInts(s string) ([]int, error) {
 	var out []int
-	for _, f := range splitList(s) {
+	for _, f := range config.SplitList(s) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("%q is not a number of clients", f)

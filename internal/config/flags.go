@@ -85,7 +85,7 @@ func (f *Flags) Load(getenv func(string) string) (Config, error) {
 		switch {
 		case raw == "":
 		case s.isList():
-			l.applyList(s, splitList(raw), "environment "+s.env, nil)
+			l.applyList(s, SplitList(raw), "environment "+s.env, nil)
 		default:
 			l.apply(s, raw, "environment "+s.env)
 		}
@@ -214,7 +214,7 @@ func (v *flagValue) Set(s string) error {
 		v.vals, v.given = nil, true
 	}
 	if v.list {
-		v.vals = append(v.vals, splitList(s)...)
+		v.vals = append(v.vals, SplitList(s)...)
 	} else {
 		v.vals = []string{s}
 	}

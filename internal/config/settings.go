@@ -447,9 +447,9 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// splitList splits a comma-separated list, trimming spaces and dropping
-// empty entries.
-func splitList(s string) []string {
+// SplitList splits a comma-separated list, trimming its items and
+// leaving out empty ones.
+func SplitList(s string) []string {
 	var out []string
 	for _, it := range strings.Split(s, ",") {
 		if it = strings.TrimSpace(it); it != "" {

@@ -56,13 +56,6 @@ func (c *csrf) valid(kind, value, got string) bool {
 	return hmac.Equal([]byte(got), []byte(c.token(kind, value)))
 }
 
-// sameOrigin applies the browser's own word on where a state-changing
-// request came from (Sec-Fetch-Site, else Origin against Host). A request
-// that sends neither passes here and is left to the token.
-func (c *csrf) sameOrigin(r *http.Request) error {
-	return c.cross.Check(r)
-}
-
 // Token kinds: a token made for one never passes for the other.
 const (
 	csrfAnon    = "anon"

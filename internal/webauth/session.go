@@ -44,12 +44,21 @@ func newSessionStore() *sessionStore {
 	return &sessionStore{m: make(map[[sha256.Size]byte]*session)}
 }
 
+// tokenLen is the length of randomToken's tokens.
+const tokenLen = 43
+
+// randomToken returns 32 random bytes as unpadded base64url: tokenLen
+// characters, for session ids and the pre-login cookie.
+func randomToken() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 // create starts a session for user with a fresh random 32-byte id. It drops
 // ended sessions first and, if the store is still full, the one idle longest.
 func (st *sessionStore) create(user string, now time.Time) *session {
-	var b [32]byte
-	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
-	s := &session{id: base64.RawURLEncoding.EncodeToString(b[:]), user: user, created: now, lastSeen: now}
+	s := &session{id: randomToken(), user: user, created: now, lastSeen: now}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.pruneLocked(now)

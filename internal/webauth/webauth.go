@@ -29,7 +29,6 @@ package webauth
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -277,7 +276,7 @@ func (a *Auth) Admin(next http.Handler) http.Handler {
 // request came from (Sec-Fetch-Site, else Origin against Host). A request
 // that sends neither, as programs do, passes.
 func (a *Auth) SameOrigin(r *http.Request) error {
-	return a.csrf.sameOrigin(r)
+	return a.csrf.cross.Check(r)
 }
 
 // formToken returns the CSRF token that a form rendered for r must carry in
@@ -290,9 +289,7 @@ func (a *Auth) formToken(w http.ResponseWriter, r *http.Request) string {
 	if v, ok := a.anonValue(r); ok {
 		return a.csrf.token(csrfAnon, v)
 	}
-	var b [32]byte
-	rand.Read(b[:])
-	v := base64.RawURLEncoding.EncodeToString(b[:])
+	v := randomToken()
 	http.SetCookie(w, &http.Cookie{
 		Name: a.anonCookie, Value: v, Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
@@ -306,7 +303,7 @@ func (a *Auth) formToken(w http.ResponseWriter, r *http.Request) string {
 // with a message that says what to do, and returns false.
 func (a *Auth) CheckForm(w http.ResponseWriter, r *http.Request) bool {
 	PageHeaders(w)
-	if err := a.csrf.sameOrigin(r); err != nil {
+	if err := a.SameOrigin(r); err != nil {
 		a.log.Info("form post refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", "cross-origin")
 		http.Error(w, msgCrossOrigin, http.StatusForbidden)
 		return false
@@ -334,7 +331,7 @@ func (a *Auth) CheckForm(w http.ResponseWriter, r *http.Request) bool {
 // password) or to the pre-login cookie (without one). If not, CheckJSON
 // writes a JSON 401 or 403 that says what to do, and returns false.
 func (a *Auth) CheckJSON(w http.ResponseWriter, r *http.Request) bool {
-	if err := a.csrf.sameOrigin(r); err != nil {
+	if err := a.SameOrigin(r); err != nil {
 		a.log.Info("request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", "cross-origin")
 		WriteJSON(w, http.StatusForbidden, errorReply{Error: "cross-origin request refused: open the page at this server's own address"})
 		return false
@@ -367,7 +364,7 @@ func (a *Auth) CheckJSON(w http.ResponseWriter, r *http.Request) bool {
 // anonValue returns r's pre-login cookie if it is well formed.
 func (a *Auth) anonValue(r *http.Request) (string, bool) {
 	c, err := r.Cookie(a.anonCookie)
-	if err != nil || len(c.Value) != 43 {
+	if err != nil || len(c.Value) != tokenLen {
 		return "", false
 	}
 	if _, err := base64.RawURLEncoding.DecodeString(c.Value); err != nil {
