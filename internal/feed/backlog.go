@@ -14,8 +14,9 @@ import (
 //
 //   - While a client is connected, it has had the records its kernel
 //     acknowledged: on Linux the connection's bytes written less its send
-//     queue (SIOCOUTQ), mapped to records by a tcpack.Flight, checked after
-//     each write and every ackPoll while anything is unacknowledged.
+//     queue (SIOCOUTQ), mapped to records by a tcpack.Flight, checked every
+//     ackPoll while anything is unacknowledged, and after a write that
+//     leaves pollEvery records or more unacknowledged.
 //   - When its session ends that is checked once more, before the
 //     connection is closed. If the client closed its side cleanly (the
 //     reader saw EOF before any write failed: a Linux client that closes

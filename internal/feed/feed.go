@@ -139,6 +139,8 @@ type Server struct {
 
 	limiter *rateLimiter // nil: no rate limit; only the accept loop uses it
 
+	batches sync.Pool // of *batch, for writeLoop
+
 	accepted, denied, rateLimited, rejected, tlsFailed, dropped, records atomic.Uint64
 }
 
@@ -188,6 +190,9 @@ func Listen(cfg Config) (*Server, error) {
 		ctx:     ctx,
 		cancel:  cancel,
 		clients: make(map[*client]struct{}),
+	}
+	s.batches.New = func() any {
+		return &batch{entries: make([]journal.Entry, 0, batchSize), bufs: make(net.Buffers, 0, batchSize)}
 	}
 	if cfg.MaxConnRate > 0 {
 		s.limiter = newRateLimiter(cfg.MaxConnRate, cfg.MaxConnBurst, maxRateSources)
@@ -406,13 +411,35 @@ type client struct {
 }
 
 // batchSize is how many records a client goroutine writes at once at most.
-// 64 records are 10 KiB: one writev, well within a socket buffer.
-const batchSize = 64
+// 256 records are 41 KiB: one writev, well within a socket buffer, and on
+// loopback one segment, so that a busy feed costs each client one system
+// call, and its reader one wake-up, per group commit of the journal.
+const batchSize = 256
+
+// A batch is the memory a client goroutine writes one batch with. Batches
+// are pooled by the Server and held only while a client has records to
+// write: an idle client holds none.
+type batch struct {
+	entries []journal.Entry
+	bufs    net.Buffers
+}
 
 // ackPoll is how often the send queue is checked while records are
-// unacknowledged and nothing is written, so that what the client has had
-// catches up when traffic stops.
-const ackPoll = 50 * time.Millisecond
+// unacknowledged, so that what the client has had catches up when traffic
+// stops; pollEvery is how many records may be in flight before it is
+// checked sooner. Asking the kernel after every write cost as much as a
+// tenth of the fan-out's CPU; counting records as had a little late only
+// errs on the safe side (see backlog.go).
+const (
+	ackPoll   = 50 * time.Millisecond
+	pollEvery = 1024
+)
+
+// deadlineSlack is how stale a client's write deadline may grow before it
+// is moved again: a client that accepts no bytes is dropped after between
+// WriteTimeout less the slack and WriteTimeout, and a busy client does not
+// reset a timer on every batch.
+func deadlineSlack(timeout time.Duration) time.Duration { return timeout / 16 }
 
 // closeDrain is how long a client goroutine waits, when the listener
 // closes, for the client to acknowledge what is in flight.
@@ -509,10 +536,10 @@ func goneReason(c *client) (string, bool) {
 // closing and the connection is closed normally.
 func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 	j := s.cfg.Journal
-	buf := make([]journal.Entry, 0, batchSize)
-	bufs := make(net.Buffers, 0, batchSize)
 	tick := time.NewTicker(ackPoll)
 	defer tick.Stop()
+	var lastPoll, deadlineSet time.Time
+	slack := deadlineSlack(s.cfg.WriteTimeout)
 	for {
 		select {
 		case <-gone:
@@ -520,9 +547,11 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 		default:
 		}
 		changed := j.Changed()
+		b := s.batches.Get().(*batch)
 		var err error
-		buf, err = j.ReadAfter(c.cursor.Load(), buf[:0], batchSize)
+		b.entries, err = j.ReadAfter(c.cursor.Load(), b.entries[:0], batchSize)
 		if err != nil {
+			s.putBatch(b)
 			s.dropped.Add(1)
 			if errors.Is(err, journal.ErrBehind) {
 				s.log.Warn("client dropped: fell behind the records kept", "client", c.addr, "err", err)
@@ -531,7 +560,8 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 			s.log.Error("client dropped: journal read error", "client", c.addr, "after", c.cursor.Load(), "err", err)
 			return "journal read error", false
 		}
-		if len(buf) == 0 {
+		if len(b.entries) == 0 {
+			s.putBatch(b)
 			var poll <-chan time.Time
 			if tcpack.Exact && c.fl.Len() > 0 {
 				poll = tick.C
@@ -541,6 +571,7 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 				continue
 			case <-poll:
 				s.poll(c)
+				lastPoll = time.Now()
 				continue
 			case <-gone:
 				return goneReason(c)
@@ -548,51 +579,79 @@ func (s *Server) writeLoop(c *client, gone <-chan struct{}) (string, bool) {
 				return "server closing", true
 			}
 		}
-		bufs = bufs[:0]
-		for _, e := range buf {
-			bufs = append(bufs, e.Line)
+		reason, clean, ok := s.writeBatch(c, b, &deadlineSet, slack, gone)
+		s.putBatch(b)
+		if !ok {
+			return reason, clean
 		}
-		c.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		// Close cancels the context and then moves the deadline into the
-		// past; after this check a write cannot miss both.
-		if s.ctx.Err() != nil {
-			return "server closing", true
+		if now := time.Now(); c.fl.Len() >= pollEvery || now.Sub(lastPoll) >= ackPoll {
+			s.poll(c)
+			lastPoll = now
 		}
-		for _, e := range buf {
-			c.fl.Sent(e.Seq, len(e.Line))
-		}
-		// WriteTo consumes the slice it is called on; a copy of the header
-		// keeps bufs' backing array for the next batch. On a TCP
-		// connection it is one writev; on a TLS connection, which has no
-		// writev, one Write, so one TLS record, per line: a line's end is
-		// a TLS record's end, which keeps what the send queue says exact
-		// to the record (see backlog.go). n counts plaintext bytes.
-		wb := bufs
-		n, err := wb.WriteTo(c.conn)
-		c.fl.Wrote(n)
-		if err != nil {
-			if s.ctx.Err() != nil {
-				return "server closing", true
-			}
-			select {
-			case <-gone:
-				return "closed by client", false // after a failed write an EOF tells nothing
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				s.dropped.Add(1)
-				s.log.Warn("client dropped: accepted no bytes within the write timeout", "client", c.addr, "write_timeout", s.cfg.WriteTimeout)
-				return "write timeout", false
-			}
-			return "write failed: " + err.Error(), false
-		}
-		last := buf[len(buf)-1].Seq
-		c.cursor.Store(last)
-		s.poll(c)
-		c.sent.Add(uint64(len(buf)))
-		s.records.Add(uint64(len(buf)))
 	}
+}
+
+// writeBatch writes b's records to the client in one call and moves its
+// cursor; ok false ends the session for the reason given, clean or not as
+// writeLoop returns it. *deadlineSet is when the write deadline was last
+// moved.
+func (s *Server) writeBatch(c *client, b *batch, deadlineSet *time.Time, slack time.Duration, gone <-chan struct{}) (reason string, clean, ok bool) {
+	b.bufs = b.bufs[:0]
+	for _, e := range b.entries {
+		b.bufs = append(b.bufs, e.Line)
+	}
+	if now := time.Now(); now.Sub(*deadlineSet) >= slack {
+		c.conn.SetWriteDeadline(now.Add(s.cfg.WriteTimeout))
+		*deadlineSet = now
+	}
+	// Close cancels the context and then moves the deadline into the
+	// past; after this check a write cannot miss both (a deadline not
+	// moved here cannot undo Close's).
+	if s.ctx.Err() != nil {
+		return "server closing", true, false
+	}
+	for _, e := range b.entries {
+		c.fl.Sent(e.Seq, len(e.Line))
+	}
+	// WriteTo consumes the slice it is called on; a copy of the header
+	// keeps the batch's backing array. On a TCP connection it is one
+	// writev; on a TLS connection, which has no writev, one Write, so one
+	// TLS record, per line: a line's end is a TLS record's end, which
+	// keeps what the send queue says exact to the record (see
+	// backlog.go). n counts plaintext bytes.
+	wb := b.bufs
+	n, err := wb.WriteTo(c.conn)
+	c.fl.Wrote(n)
+	if err != nil {
+		if s.ctx.Err() != nil {
+			return "server closing", true, false
+		}
+		select {
+		case <-gone:
+			return "closed by client", false, false // after a failed write an EOF tells nothing
+		default:
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			s.dropped.Add(1)
+			s.log.Warn("client dropped: accepted no bytes within the write timeout", "client", c.addr, "write_timeout", s.cfg.WriteTimeout)
+			return "write timeout", false, false
+		}
+		return "write failed: " + err.Error(), false, false
+	}
+	c.cursor.Store(b.entries[len(b.entries)-1].Seq)
+	c.sent.Add(uint64(len(b.entries)))
+	s.records.Add(uint64(len(b.entries)))
+	return "", false, true
+}
+
+// putBatch returns b to the pool, dropping its references to the
+// journal's lines.
+func (s *Server) putBatch(b *batch) {
+	clear(b.entries)
+	clear(b.bufs[:cap(b.bufs)])
+	b.entries, b.bufs = b.entries[:0], b.bufs[:0]
+	s.batches.Put(b)
 }
 
 // discardBuffer is the size of the buffer an idle client's reader waits
