@@ -14,8 +14,10 @@ import (
 // Scenario is one measured run.
 type Scenario struct {
 	// Kind is "batched" (Batch events a request), "single" (one event a
-	// request), "rate" (one event a request at Rate records/s) or
-	// "ceiling" (no server: lines written straight to the sockets).
+	// request), "rate" (one event a request at Rate records/s), "fanout"
+	// (local mode alone: lines appended to the journal from memory, see
+	// RunFanout) or "ceiling" (no server: lines written straight to the
+	// sockets).
 	Kind    string `json:"kind"`
 	Sync    string `json:"sync,omitempty"` // journal.sync
 	Clients int    `json:"clients"`        // local-mode clients
@@ -34,6 +36,8 @@ func (s Scenario) Name() string {
 		return fmt.Sprintf("batched %d/req, sync %s", s.Batch, s.Sync)
 	case "rate":
 		return fmt.Sprintf("%d rec/s, 1/req, sync %s", s.Rate, s.Sync)
+	case "fanout":
+		return fmt.Sprintf("fan-out only, sync %s", s.Sync)
 	}
 	return fmt.Sprintf("1 event/req, sync %s", s.Sync)
 }
@@ -106,12 +110,15 @@ type Result struct {
 }
 
 // Matrix returns the scenarios of issue 7: each sync setting, batched and
-// one event per request, with each number of clients; then the fixed-rate
-// latency runs (1,000 records/s, sync always) with each number of clients
-// up to 100 (1 and 100 in the issue).
+// one event per request and fan-out alone, with each number of clients;
+// then the fixed-rate latency runs (1,000 records/s, sync always) with each
+// number of clients up to 100 (1 and 100 in the issue).
 func Matrix(clients []int) []Scenario {
 	var out []Scenario
 	for _, sync := range []string{"always", "200ms"} {
+		for _, n := range clients {
+			out = append(out, Scenario{Kind: "fanout", Sync: sync, Clients: n, Batch: fanoutBatch, Posters: fanoutAppenders})
+		}
 		for _, kind := range []string{"batched", "single"} {
 			for _, n := range clients {
 				sc := Scenario{Kind: kind, Sync: sync, Clients: n, Push: 2, Batch: 100, Posters: 8}
@@ -158,7 +165,13 @@ func Run(ctx context.Context, scenarios []Scenario, opts Options) ([]Result, err
 			return out, err
 		}
 		opts.Logf("%s, %d clients", sc.Name(), sc.Clients)
-		r, err := RunScenario(ctx, sc, opts)
+		run := RunScenario
+		if sc.Kind == "fanout" {
+			run = func(ctx context.Context, sc Scenario, opts Options) (Result, error) {
+				return RunFanout(ctx, sc.Sync, sc.Clients, opts)
+			}
+		}
+		r, err := run(ctx, sc, opts)
 		if err != nil {
 			return out, fmt.Errorf("%s, %d clients: %w", sc.Name(), sc.Clients, err)
 		}

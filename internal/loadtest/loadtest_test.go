@@ -43,6 +43,28 @@ func TestScenarioSmoke(t *testing.T) {
 	}
 }
 
+// TestFanoutSmoke runs local mode alone with three clients, under each
+// sync setting, and checks every client got every record appended.
+func TestFanoutSmoke(t *testing.T) {
+	for _, sync := range []string{"always", "200ms"} {
+		t.Run(sync, func(t *testing.T) {
+			res, err := loadtest.RunFanout(context.Background(), sync, 3, loadtest.Options{
+				Duration: 300 * time.Millisecond, MaxRecords: 1 << 20, Window: 20000, Drain: 10 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Ingested == 0 || !res.Complete || res.MinDelivered != res.Ingested || res.Errors != 0 {
+				t.Fatalf("appended %d, complete %v, min delivered %d, %d bad lines; want every record at every client",
+					res.Ingested, res.Complete, res.MinDelivered, res.Errors)
+			}
+			if res.DeliveredRate <= 0 || res.P50 <= 0 || res.P50 > res.P99 {
+				t.Errorf("delivered %.0f records/s, p50 %v, p99 %v; want positive and ordered", res.DeliveredRate, res.P50, res.P99)
+			}
+		})
+	}
+}
+
 func TestCeilingSmoke(t *testing.T) {
 	res, err := loadtest.RunCeiling(context.Background(), 2, loadtest.Options{Duration: 200 * time.Millisecond})
 	if err != nil {
