@@ -38,6 +38,8 @@ func (s Scenario) Name() string {
 		return fmt.Sprintf("%d rec/s, 1/req, sync %s", s.Rate, s.Sync)
 	case "fanout":
 		return fmt.Sprintf("fan-out only, sync %s", s.Sync)
+	case "fsync floor", "journal only":
+		return fmt.Sprintf("%s, %d rec/s", s.Kind, s.Rate)
 	}
 	return fmt.Sprintf("1 event/req, sync %s", s.Sync)
 }
@@ -159,6 +161,19 @@ func Run(ctx context.Context, scenarios []Scenario, opts Options) ([]Result, err
 		}
 		ceilings[sc.Clients] = r.DeliveredRate
 		out = append(out, r)
+	}
+	floors := map[int]bool{}
+	for _, sc := range scenarios {
+		if sc.Kind != "rate" || floors[sc.Rate] {
+			continue
+		}
+		floors[sc.Rate] = true
+		opts.Logf("fsync floor and journal only, %d records/s", sc.Rate)
+		r, err := RunFloors(ctx, sc.Rate, opts)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r...)
 	}
 	for _, sc := range scenarios {
 		if err := ctx.Err(); err != nil {

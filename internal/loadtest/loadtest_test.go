@@ -65,6 +65,23 @@ func TestFanoutSmoke(t *testing.T) {
 	}
 }
 
+func TestFloorsSmoke(t *testing.T) {
+	res, err := loadtest.RunFloors(context.Background(), 200, loadtest.Options{Duration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 {
+		t.Fatalf("%d results, want the fsync floor and the journal alone", len(res))
+	}
+	for _, r := range res {
+		// 60 calls are due in 300 ms; a slow disk makes fewer.
+		if r.Ingested < 10 || r.Ingested > 60 || r.P50 <= 0 || r.P50 > r.P99 || r.Fsyncs == 0 {
+			t.Errorf("%s: %d records, p50 %v, p99 %v, %d fsyncs; want 10 to 60 records, positive ordered latencies, fsyncs",
+				r.Scenario.Name(), r.Ingested, r.P50, r.P99, r.Fsyncs)
+		}
+	}
+}
+
 func TestCeilingSmoke(t *testing.T) {
 	res, err := loadtest.RunCeiling(context.Background(), 2, loadtest.Options{Duration: 200 * time.Millisecond})
 	if err != nil {
