@@ -24,9 +24,14 @@ const fuzzMaxEvents = 4
 // is a batch of events each with a call key and every field within its
 // limits; and that the outcome does not depend on how the body arrives (all
 // at once or one byte per read), which is where a streaming scan would go
-// wrong.
+// wrong. It also checks that the fast path gives exactly what the reference
+// decoder gives, under several limits and ways of reading
+// (checkSameAsStream).
 func FuzzDecodeEvents(f *testing.F) {
 	for _, body := range decodeSeeds {
+		f.Add(body)
+	}
+	for _, body := range fastDecodeSeeds {
 		f.Add(body)
 	}
 	if calls, err := os.ReadFile("testdata/manual-calls.ndjson"); err == nil {
@@ -65,6 +70,7 @@ func FuzzDecodeEvents(f *testing.F) {
 		if !reflect.DeepEqual(events, events2) {
 			t.Fatalf("decodeEvents(%q): whole body: %+v; one byte per read: %+v", body, events, events2)
 		}
+		checkSameAsStream(t, body)
 	})
 }
 
