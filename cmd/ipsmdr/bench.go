@@ -17,13 +17,15 @@ import (
 
 // runBench measures the server on this machine (issue 7): an in-process
 // server with a temporary journal, local clients and push receivers on
-// loopback, fed over HTTP, beside the raw-socket ceiling.
+// loopback, fed over HTTP, and local mode alone, beside the raw-socket
+// ceiling; the latency runs beside the disk's fsync floor; and, if asked,
+// an rsyslog relay as a peer.
 func runBench(ctx context.Context, io *stdio, args []string) error {
-	fs := newFlagSet(io, "bench", "bench [--duration 3s] [--clients 1,100,1000] [--sync always,200ms] [--modes batched,single,rate] [--json] [--cpuprofile FILE]")
+	fs := newFlagSet(io, "bench", "bench [--duration 3s] [--clients 1,100,1000] [--sync always,200ms] [--modes fanout,batched,single,rate] [--peer rsyslog] [--json] [--cpuprofile FILE]")
 	duration := fs.Duration("duration", 3*time.Second, "how long each scenario posts (and the ceiling writes)")
 	clients := fs.String("clients", "1,100,1000", "comma-separated numbers of local-mode `clients`")
 	syncs := fs.String("sync", "always,200ms", "comma-separated journal.sync `settings`")
-	modes := fs.String("modes", "batched,single,rate", "comma-separated `modes`: batched (NDJSON, --batch events a request), single (one event a request), rate (one event a request at --rate records/s, sync always, 1 and 100 clients)")
+	modes := fs.String("modes", "fanout,batched,single,rate", "comma-separated `modes`: fanout (local mode alone: ready-made lines appended to the journal, no HTTP), batched (NDJSON, --batch events a request), single (one event a request), rate (one event a request at --rate records/s, sync always, 1 and 100 clients, beside a bare fsync loop and the journal alone at that rate)")
 	batch := fs.Int("batch", 100, "events per request in batched mode (even)")
 	posters := fs.Int("posters", 0, "concurrent HTTP posters (default 8 batched, 16 single, 16 rate)")
 	rate := fs.Int("rate", 1000, "records/s of the fixed-rate latency runs")
@@ -32,6 +34,7 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 	maxRecords := fs.Int("max-records", 4<<20, "most records in one scenario (8 bytes each for the send times)")
 	drain := fs.Duration("drain", 30*time.Second, "how long to wait after posting for every reader to get every record")
 	ceiling := fs.Bool("ceiling", true, "measure the raw-socket ceiling for each number of clients")
+	peer := fs.String("peer", "", "also measure a `peer` after the scenarios (default none): rsyslog relays the same lines over TCP through a disk-assisted queue, then through a disk queue fsynced for each line, and acknowledges nothing to its sender; --drain is then how long to wait with no line arriving. Needs rsyslogd (apt-get install rsyslog; the service need not run)")
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of a table")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the scenarios (not the ceiling) to `FILE`")
 	blockprofile := fs.String("blockprofile", "", "write a profile of where goroutines waited (runtime.SetBlockProfileRate 100µs) during the scenarios to `FILE`")
@@ -48,11 +51,19 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return usagef("--clients %q: %v", *clients, err)
 	}
+	if *peer != "" && *peer != "rsyslog" {
+		return usagef("--peer %q: the only peer is rsyslog", *peer)
+	}
+	if *peer == "rsyslog" {
+		if _, err := loadtest.FindRsyslogd(); err != nil {
+			return fmt.Errorf("--peer rsyslog: %w", err)
+		}
+	}
 	syncList := config.SplitList(*syncs)
 	modeList := config.SplitList(*modes)
 	for _, m := range modeList {
-		if m != "batched" && m != "single" && m != "rate" {
-			return usagef("--modes: unknown mode %q: want batched, single or rate", m)
+		if m != "fanout" && m != "batched" && m != "single" && m != "rate" {
+			return usagef("--modes: unknown mode %q: want fanout, batched, single or rate", m)
 		}
 	}
 
@@ -70,10 +81,12 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 		if sc.Kind == "batched" {
 			sc.Batch = *batch
 		}
-		if *posters > 0 {
+		if *posters > 0 && sc.Kind != "fanout" {
 			sc.Posters = *posters
 		}
-		sc.Push = *push
+		if sc.Kind != "fanout" {
+			sc.Push = *push
+		}
 		scenarios = append(scenarios, sc)
 	}
 	if len(scenarios) == 0 {
@@ -117,9 +130,17 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 			}
 		}()
 	}
+	if slices.Contains(modeList, "rate") {
+		opts.Logf("fsync floor and journal only, %d records/s", *rate)
+		r, err := loadtest.RunFloors(ctx, *rate, opts)
+		if err != nil {
+			return err
+		}
+		results = append(results, r...)
+	}
 	for _, sc := range scenarios {
 		opts.Logf("%s, %d clients", sc.Name(), sc.Clients)
-		r, err := loadtest.RunScenario(ctx, sc, opts)
+		r, err := loadtest.RunOne(ctx, sc, opts)
 		if err != nil {
 			return fmt.Errorf("%s, %d clients: %w", sc.Name(), sc.Clients, err)
 		}
@@ -130,6 +151,20 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	for _, q := range loadtest.RsyslogQueues() {
+		if *peer != "rsyslog" || ctx.Err() != nil {
+			break
+		}
+		opts.Logf("rsyslog %s", q)
+		r, err := loadtest.RunRsyslog(ctx, q, opts)
+		if err != nil {
+			return fmt.Errorf("rsyslog %s: %w", q, err)
+		}
+		if c := ceilings[r.Scenario.Clients]; c > 0 {
+			r.Ceiling, r.Ratio = c, r.DeliveredRate/c
+		}
+		results = append(results, r)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(io.stdout)

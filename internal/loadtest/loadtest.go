@@ -40,6 +40,8 @@ func (s Scenario) Name() string {
 		return fmt.Sprintf("fan-out only, sync %s", s.Sync)
 	case "fsync floor", "journal only":
 		return fmt.Sprintf("%s, %d rec/s", s.Kind, s.Rate)
+	case "rsyslog " + RsyslogDiskAssisted, "rsyslog " + RsyslogDisk:
+		return "peer: " + s.Kind
 	}
 	return fmt.Sprintf("1 event/req, sync %s", s.Sync)
 }
@@ -140,6 +142,15 @@ func Matrix(clients []int) []Scenario {
 	return out
 }
 
+// RunOne runs one scenario of any kind but the ceiling and the floors,
+// which have runners of their own.
+func RunOne(ctx context.Context, sc Scenario, opts Options) (Result, error) {
+	if sc.Kind == "fanout" {
+		return RunFanout(ctx, sc.Sync, sc.Clients, opts)
+	}
+	return RunScenario(ctx, sc, opts)
+}
+
 // Run runs the ceiling for each number of clients the scenarios use, then
 // every scenario, one after another: each one's server is closed and its
 // goroutines have ended before the next starts.
@@ -180,13 +191,7 @@ func Run(ctx context.Context, scenarios []Scenario, opts Options) ([]Result, err
 			return out, err
 		}
 		opts.Logf("%s, %d clients", sc.Name(), sc.Clients)
-		run := RunScenario
-		if sc.Kind == "fanout" {
-			run = func(ctx context.Context, sc Scenario, opts Options) (Result, error) {
-				return RunFanout(ctx, sc.Sync, sc.Clients, opts)
-			}
-		}
-		r, err := run(ctx, sc, opts)
+		r, err := RunOne(ctx, sc, opts)
 		if err != nil {
 			return out, fmt.Errorf("%s, %d clients: %w", sc.Name(), sc.Clients, err)
 		}
