@@ -92,11 +92,15 @@ func runBench(ctx context.Context, io *stdio, args []string) error {
 	if len(scenarios) == 0 {
 		return usagef("no scenario: check --modes, --sync and --clients")
 	}
+	// The server runs with the Go processors 'ipsmdr serve' gives it; the
+	// load runs in the same process, with the same processors.
+	procs := addSpareProcs(io.getenv, nil)
 	opts := loadtest.Options{
 		Duration: *duration, MaxRecords: *maxRecords, Window: *window, Drain: *drain,
 		Logf: func(format string, args ...any) { fmt.Fprintf(io.stderr, "bench: "+format+"\n", args...) },
 	}
 
+	opts.Logf("GOMAXPROCS %d on %d CPUs", procs, runtime.NumCPU())
 	var results []loadtest.Result
 	ceilings := map[int]float64{}
 	if *ceiling {

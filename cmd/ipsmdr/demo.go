@@ -30,6 +30,7 @@ func runDemo(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	addSpareProcs(io.getenv, log)
 	simCfg, err := sim.config(log)
 	if err != nil {
 		return err

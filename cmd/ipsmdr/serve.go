@@ -24,6 +24,7 @@ func runServe(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	addSpareProcs(io.getenv, log)
 	var simCfg *simulator.Config
 	if *simulate {
 		c, err := sim.config(log)
