@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipsmdr/ipsmdr/internal/statefile"
@@ -22,18 +23,31 @@ type request struct {
 
 var requests = sync.Pool{New: func() any { return &request{done: make(chan struct{}, 1)} }}
 
-// The writer is the one goroutine that writes segment files. Appends queue
-// their lines to it; it takes everything queued, writes it with one write
+// The writer writes segment files. An Append that finds it idle (nothing
+// queued, nobody writing) writes its lines itself, in its own goroutine, so
+// that a lone caller, such as the server's ingest loop, pays no hand-off to
+// another goroutine and back. Otherwise Appends queue their lines to the
+// writer goroutine; it takes everything queued, writes it with one write
 // and, with Sync 0, one fsync, then answers every caller: while one fsync
 // runs, the next callers queue up and share the next one (group commit).
+// The interval sync and retention run in the writer goroutine too.
 type writer struct {
 	j        *Journal
 	reqs     chan *request
 	done     chan struct{} // closed when run returns
 	closeErr error         // the final sync and close; read after done
+	// queued counts requests handed to the writer goroutine and not yet
+	// answered, taken from the channel or not: an Append writes itself
+	// only when it is 0, so that it never goes ahead of requests the
+	// goroutine holds and makes them wait for a second fsync.
+	queued atomic.Int64
 
-	// Owned by the writer goroutine. seg.size, the end of the last good
-	// entry, changes only here, under j.mu, so reading it here needs no lock.
+	// mu is held by whoever writes: the writer goroutine for each round
+	// of its loop, or an Append that writes itself. The fields below
+	// belong to its holder. seg.size, the end of the last good entry,
+	// changes only under mu and j.mu, so reading it under mu needs no
+	// other lock.
+	mu        sync.Mutex
 	f         *os.File
 	seg       *segment
 	next      uint64 // sequence number of the next record
@@ -57,8 +71,9 @@ func (w *writer) start(j *Journal) {
 	go w.run()
 }
 
-// appendDisk hands lines to the writer and waits for the answer. j.amu is
-// held shared and is released here once the request is queued.
+// appendDisk writes lines itself when the writer is idle, or hands them to
+// the writer goroutine and waits for the answer. j.amu is held shared and
+// is released here once the request is written or queued.
 func (j *Journal) appendDisk(lines [][]byte, now time.Time) (uint64, error) {
 	for i, l := range lines {
 		if len(l) > MaxLineBytes {
@@ -72,7 +87,21 @@ func (j *Journal) appendDisk(lines [][]byte, now time.Time) (uint64, error) {
 	}
 	r := requests.Get().(*request)
 	r.lines, r.nanos = lines, now.UnixNano()
-	j.disk.w.reqs <- r
+	w := j.disk.w
+	if w.queued.Load() == 0 && w.mu.TryLock() {
+		// Idle: write here. TryLock, not Lock: when another caller or the
+		// writer goroutine is writing, this one queues for the next group
+		// commit rather than wait for the lock and then fsync alone.
+		err := w.round([]*request{r})
+		w.mu.Unlock()
+		j.amu.RUnlock()
+		first := r.first
+		*r = request{done: r.done}
+		requests.Put(r)
+		return first, err
+	}
+	w.queued.Add(1)
+	w.reqs <- r
 	j.amu.RUnlock()
 	<-r.done
 	first, err := r.first, r.err
@@ -96,32 +125,48 @@ func (w *writer) run() {
 	for {
 		select {
 		case r, ok := <-w.reqs:
+			w.mu.Lock()
 			if !ok {
 				w.closeErr = w.finish()
+				w.mu.Unlock()
 				return
 			}
 			batch = append(batch[:0], r)
 			open := w.gather(&batch)
-			err := w.write(batch)
+			err := w.round(batch)
+			w.queued.Add(-int64(len(batch)))
 			for _, r := range batch {
 				r.err = err
 				r.done <- struct{}{}
 			}
 			clear(batch)
-			if w.rolled {
-				w.rolled = false
-				w.retain()
-			}
 			if !open {
 				w.closeErr = w.finish()
+				w.mu.Unlock()
 				return
 			}
+			w.mu.Unlock()
 		case <-tick:
+			w.mu.Lock()
 			w.backgroundSync()
+			w.mu.Unlock()
 		case <-ret.C:
+			w.mu.Lock()
 			w.retain()
+			w.mu.Unlock()
 		}
 	}
+}
+
+// round writes batch and, when that started a segment, applies retention.
+// w.mu is held.
+func (w *writer) round(batch []*request) error {
+	err := w.write(batch)
+	if w.rolled {
+		w.rolled = false
+		w.retain()
+	}
+	return err
 }
 
 // gather adds the requests already queued to batch, up to maxBatchBytes.
