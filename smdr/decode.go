@@ -217,16 +217,22 @@ func (p *Parsed) placeHour(year, month, day, hour, minute, second int) (best int
 			p.CallID, p.Fields[fTime])
 		return 0, false
 	}
-	date := daysFromCivil(year, month, day) * 86400
-	rest := minute*60 + second
-	best, bestKey := -1, 0
-	for _, h := range [2]int{hour % 12, hour%12 + 12} {
-		k := date + h*3600 + rest
-		if k >= start && (best < 0 || k < bestKey) {
-			best, bestKey = h, k
-		}
+	return nearestHour(daysFromCivil(year, month, day)*86400, hour, minute*60+second, start)
+}
+
+// nearestHour returns, of hour%12 and hour%12+12, the one whose time is not
+// before start and is closest to it; ok is false when neither is. A time is
+// date + its hour*3600 + rest, in the seconds callIDStartKey counts or in
+// seconds of one day when date is 0 and start is on that day.
+func nearestHour(date, hour, rest, start int) (best int, ok bool) {
+	h := hour % 12
+	switch k := date + h*3600 + rest; {
+	case k >= start:
+		return h, true
+	case k+12*3600 >= start:
+		return h + 12, true
 	}
-	return best, best >= 0
+	return -1, false
 }
 
 // callIDStartKey returns the call's start encoded in a Call ID as seconds

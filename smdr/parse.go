@@ -133,12 +133,15 @@ func Parse(line string, opts ParseOptions) (p Parsed, err error) {
 	// p is the named result so that the large Parsed is built in place
 	// rather than copied out.
 	line = trimLineEnding(line)
-	p.Raw = line
 	pad := paddingOrZero(opts.Padding)
 	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
 	}
+	if p.parseFixed(line, pad, loc, opts.Clock) {
+		return p, nil
+	}
+	p.Raw = line
 
 	var cols [13]int // 1-based column where each field starts; 0 if absent
 	tolerant, plain := false, false

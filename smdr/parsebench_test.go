@@ -102,6 +102,8 @@ var fieldOffsets = [13][2]int{
 //   - parse: smdr.Parse of each line, which takes the fixed-offset path,
 //     with the options the server reads its own records with by default
 //     (Clock24, UTC: internal/server and the records feed);
+//   - parse-reference: the same with the parser as it stood before its
+//     fixed-offset path was optimised (parseref_test.go), measured beside it;
 //   - parse-clockauto: the same with the zero ParseOptions (ClockAuto, the
 //     command-line tools' default), which places every hour of 12 or less
 //     against the call's start from its Call ID;
@@ -133,6 +135,7 @@ func BenchmarkParseVsSplit(b *testing.B) {
 			return len(fields[3]) + len(fields[12])
 		}},
 		{"parse", data, parseLine(clock24)},
+		{"parse-reference", data, parseReferenceLine(clock24)},
 		{"parse-clockauto", data, parseLine(smdr.ParseOptions{})},
 		{"parse-collapsed", collapsed, parseLine(clock24)},
 	} {
@@ -180,6 +183,19 @@ func BenchmarkParseVsSplit(b *testing.B) {
 func parseLine(opts smdr.ParseOptions) func(string) int {
 	return func(line string) int {
 		p, err := smdr.Parse(line, opts)
+		if err != nil {
+			return 0
+		}
+		return len(p.CallID) + len(p.Event)
+	}
+}
+
+// parseReferenceLine is parseLine with the reference parser. It calls it
+// directly, as parseLine calls Parse, so that the two cost the same around
+// the parser.
+func parseReferenceLine(opts smdr.ParseOptions) func(string) int {
+	return func(line string) int {
+		p, err := smdr.ParseReference(line, opts)
 		if err != nil {
 			return 0
 		}
