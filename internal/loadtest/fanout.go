@@ -165,31 +165,10 @@ func RunFanout(ctx context.Context, syncSetting string, n int, opts Options) (Re
 	}
 	readers.Wait()
 
-	res := Result{Scenario: sc, Ingested: appended, Complete: true, MinDelivered: -1, PushDelivered: -1}
+	res := Result{Scenario: sc, Ingested: appended, Complete: true, PushDelivered: -1}
 	res.IngestRate = float64(appended) / postedFor.Seconds()
 	res.Fsyncs = j.Stats().Syncs
-	var hist histogram
-	var rates float64
-	last := start
-	for _, c := range clients {
-		got := c.count.Load()
-		if res.MinDelivered < 0 || got < res.MinDelivered {
-			res.MinDelivered = got
-		}
-		if got != appended || c.sum != wantSum || c.bad > 0 {
-			res.Complete = false
-		}
-		res.Errors += c.bad
-		if l := c.last.Load(); got > 0 {
-			rates += float64(got) / time.Duration(l-start).Seconds()
-			last = max(last, l)
-		}
-		hist.merge(&c.hist)
-	}
-	if n > 0 {
-		res.DeliveredRate = rates / float64(n)
-	}
-	res.P50, res.P99, res.P999 = hist.quantile(0.50), hist.quantile(0.99), hist.quantile(0.999)
+	last := tally(&res, clients, start, appended, wantSum)
 	res.Elapsed = time.Duration(last - start)
 	clients = nil // closed and read above
 	return res, nil

@@ -80,3 +80,34 @@ func (r *reader) run() {
 		}
 	}
 }
+
+// tally adds what the clients got to res: the fewest records one had, the
+// errors, their mean delivery rate from start (ns since base) and their
+// latencies. res.Complete is cleared unless each got exactly want records
+// summing to wantSum. It returns when the last record arrived.
+func tally(res *Result, clients []*reader, start, want int64, wantSum uint64) (last int64) {
+	var hist histogram
+	var rates float64
+	res.MinDelivered = -1
+	last = start
+	for _, c := range clients {
+		n := c.count.Load()
+		if res.MinDelivered < 0 || n < res.MinDelivered {
+			res.MinDelivered = n
+		}
+		if n != want || c.sum != wantSum || c.bad > 0 {
+			res.Complete = false
+		}
+		res.Errors += c.bad
+		if l := c.last.Load(); n > 0 {
+			rates += float64(n) / time.Duration(l-start).Seconds()
+			last = max(last, l)
+		}
+		hist.merge(&c.hist)
+	}
+	if len(clients) > 0 {
+		res.DeliveredRate = rates / float64(len(clients))
+	}
+	res.P50, res.P99, res.P999 = hist.quantile(0.50), hist.quantile(0.99), hist.quantile(0.999)
+	return last
+}

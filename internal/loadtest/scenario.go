@@ -190,28 +190,7 @@ func (r *run) drive(ctx context.Context) Result {
 
 	res := Result{Scenario: r.sc, Ingested: want, Errors: r.errors, FirstError: r.firstErr, Complete: true}
 	res.IngestRate = float64(want) / postedFor.Seconds()
-	var hist histogram
-	var rates float64
-	res.MinDelivered = -1
-	last := start
-	for _, c := range r.clients {
-		n := c.count.Load()
-		if res.MinDelivered < 0 || n < res.MinDelivered {
-			res.MinDelivered = n
-		}
-		if n != want || c.sum != wantSum || c.bad > 0 {
-			res.Complete = false
-		}
-		res.Errors += c.bad
-		if l := c.last.Load(); n > 0 {
-			rates += float64(n) / time.Duration(l-start).Seconds()
-			last = max(last, l)
-		}
-		hist.merge(&c.hist)
-	}
-	if len(r.clients) > 0 {
-		res.DeliveredRate = rates / float64(len(r.clients))
-	}
+	last := tally(&res, r.clients, start, want, wantSum)
 	res.PushDelivered = -1
 	for _, p := range r.pushes {
 		n, sum, bad := p.totals()
@@ -224,7 +203,6 @@ func (r *run) drive(ctx context.Context) Result {
 			res.Complete = false
 		}
 	}
-	res.P50, res.P99, res.P999 = hist.quantile(0.50), hist.quantile(0.99), hist.quantile(0.999)
 	res.Elapsed = time.Duration(last - start)
 	return res
 }
