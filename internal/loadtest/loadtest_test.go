@@ -3,8 +3,6 @@ package loadtest_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -96,23 +94,5 @@ func TestCeilingSmoke(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "ceiling") {
 		t.Errorf("table:\n%s\nwant a ceiling row", out.String())
-	}
-}
-
-var full = flag.Bool("loadtest.full", false, "run the whole matrix of issue 7 and print the table (minutes)")
-
-// TestFullMatrix runs the whole matrix when asked:
-//
-//	go test -run FullMatrix -loadtest.full -timeout 30m -v ./internal/loadtest
-func TestFullMatrix(t *testing.T) {
-	if !*full {
-		t.Skip("pass -loadtest.full to run the whole matrix")
-	}
-	res, err := loadtest.Run(context.Background(), loadtest.Matrix([]int{1, 100, 1000}), loadtest.Options{
-		Duration: 3 * time.Second, Window: 100000, Logf: t.Logf,
-	})
-	loadtest.WriteTable(os.Stdout, res)
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -111,3 +111,15 @@ func tally(res *Result, clients []*reader, start, want int64, wantSum uint64) (l
 	res.P50, res.P99, res.P999 = hist.quantile(0.50), hist.quantile(0.99), hist.quantile(0.999)
 	return last
 }
+
+// slowest returns the fewest lines any of clients has read; -1 when there
+// are none.
+func slowest(clients []*reader) int64 {
+	least := int64(-1)
+	for _, c := range clients {
+		if n := c.count.Load(); least < 0 || n < least {
+			least = n
+		}
+	}
+	return least
+}

@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ipsmdr/ipsmdr/smdr"
 )
 
 // The queue variants of the rsyslog relay, the peer the issue names: rsyslog
@@ -391,7 +390,7 @@ func (d *rsyslogd) logTail() string {
 func sendLines(ctx context.Context, conn net.Conn, st *stamps, rcv *relayReceiver, opts Options) (int64, error) {
 	stopClose := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stopClose()
-	tmpl := relayLine()
+	tmpl := ceilingLines(1)
 	chunk := make([]byte, 0, ceilingChunk*wireLength)
 	end := time.Now().Add(opts.Duration)
 	if err := conn.SetWriteDeadline(end); err != nil {
@@ -430,26 +429,12 @@ func sendLines(ctx context.Context, conn net.Conn, st *stamps, rcv *relayReceive
 	return sent, ctx.Err()
 }
 
-// relayLine returns the line the relay carries, numbered 0: a record as
-// the server writes it, CR LF included.
-func relayLine() []byte {
-	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	return smdr.Formatter{}.Append(nil, smdr.Record{
-		Time: t, Direction: smdr.Inbound, CallID: "1000000000000000000001", Trunk: "92108",
-		Extension: "1843", Number: "0", Name: "CHRIS R MOBILE", Event: "RINGING",
-	})
-}
-
-// appendRelayLine appends line k: tmpl with k, zero-padded, as its Number,
-// which is what the formatter makes of Number k.
+// appendRelayLine appends line k: tmpl (ceilingLines(1)) with k as its
+// Number.
 func appendRelayLine(b, tmpl []byte, k uint64) []byte {
 	n := len(b)
 	b = append(b, tmpl...)
-	num := b[n+numberOff : n+numberOff+numberWidth]
-	for i := len(num) - 1; i >= 0; i-- {
-		num[i] = byte('0' + k%10)
-		k /= 10
-	}
+	putNumber(b[n:], k)
 	return b
 }
 
@@ -480,7 +465,7 @@ func listenRelay(st *stamps) (*relayReceiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &relayReceiver{ln: ln, st: st, tmpl: relayLine(), seen: make([]uint64, (len(st.at)+63)/64)}
+	r := &relayReceiver{ln: ln, st: st, tmpl: ceilingLines(1), seen: make([]uint64, (len(st.at)+63)/64)}
 	r.wg.Add(1)
 	go func() { defer r.wg.Done(); r.accept() }()
 	return r, nil

@@ -235,13 +235,7 @@ func (r *run) watchSlowest(ctx context.Context) {
 			return
 		case <-tk.C:
 		}
-		least := int64(-1)
-		for _, c := range r.clients {
-			if n := c.count.Load(); least < 0 || n < least {
-				least = n
-			}
-		}
-		r.minSeen.Store(least)
+		r.minSeen.Store(slowest(r.clients))
 	}
 }
 
