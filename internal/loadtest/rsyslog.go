@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
 )
 
 // The queue variants of the rsyslog relay, the peer the issue names: rsyslog
