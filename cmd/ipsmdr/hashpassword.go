@@ -84,9 +84,10 @@ func readPassword(r io.Reader) (string, error) {
 	return line, nil
 }
 
-// isTerminal reports whether r is a terminal (a character device).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
+// isTerminal reports whether v, a reader or writer, is a terminal (a
+// character device).
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ipsmdr/ipsmdr/internal/collector"
 	"github.com/ipsmdr/ipsmdr/internal/config"
-	"golang.org/x/sys/unix"
 )
 
 func runImport(ctx context.Context, io *stdio, args []string) error {
@@ -119,12 +118,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, name string, size int64) *progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-		tty = err == nil
-	}
-	return &progress{w: w, name: name, size: size, tty: tty, start: time.Now()}
+	return &progress{w: w, name: name, size: size, tty: isTerminal(w), start: time.Now()}
 }
 
 func (p *progress) update(n int64) {

@@ -303,10 +303,7 @@ func spawnRsyslogd(bin, dir, conf string) (*rsyslogd, error) {
 	d.cmd = exec.Command(bin, "-n", "-f", d.conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
 	d.cmd.Dir = dir
 	d.cmd.Stdout, d.cmd.Stderr = out, out
-	// Its own process group, so that a Ctrl-C at the terminal reaches only
-	// the bench, which then stops it; and killed should the bench's thread
-	// that started it die first.
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	d.cmd.SysProcAttr = childAttr()
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
