@@ -91,18 +91,7 @@ func (h *Handler) getCalls(w http.ResponseWriter, r *http.Request) {
 	if rep.Calls == nil {
 		rep.Calls = []smdr.Call{}
 	}
-	for i := range rep.Calls {
-		fillCall(&rep.Calls[i])
-	}
 	webauth.WriteJSON(w, http.StatusOK, rep)
-}
-
-// fillCall gives a call's nil slices their empty value, so that clients
-// always see arrays.
-func fillCall(c *smdr.Call) {
-	if c.Extensions == nil {
-		c.Extensions = []string{}
-	}
 }
 
 func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +122,6 @@ func (h *Handler) getCall(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	fillCall(&call)
 	rep := callReply{Call: call, Records: make([]recordJSON, 0, len(lines))}
 	for _, l := range lines {
 		warnings := l.Warnings

@@ -61,8 +61,6 @@ func servePage(file string) http.Handler {
 		hdr.Set("Content-Type", "text/html; charset=utf-8")
 		hdr.Set("Cache-Control", "no-cache")
 		hdr.Set("Content-Security-Policy", pageCSP)
-		hdr.Set("X-Frame-Options", "DENY")
-		hdr.Set("Referrer-Policy", "same-origin")
 		w.Write(b)
 	})
 }

@@ -238,20 +238,17 @@ func (b *ReportBuilder) Piece(startMicros int64) int {
 	return i
 }
 
-// AddCall adds one call. The strings may be reused once it returns: the
-// builder copies what it keeps.
+// AddCall adds one call; ext is the extension it counts for (the one that
+// answered, else the last one it reached). The strings may be reused once
+// it returns: the builder copies what it keeps.
 func (b *ReportBuilder) AddCall(startMicros int64, direction, outcome string, open bool,
-	ring, talk, hold int64, answeredBy, finalExtension, ddi, ddiName string) error {
+	ring, talk, hold int64, ext, ddi, ddiName string) error {
 	p := b.Piece(startMicros)
 	if p < 0 || startMicros >= b.to.UnixMicro() {
 		return fmt.Errorf("report: a call starting at %v, outside the range [%v, %v)",
 			time.UnixMicro(startMicros).In(b.loc), b.from, b.to)
 	}
 	b.pieces[p].add(direction, outcome, open, 1, ring, talk, hold)
-	ext := answeredBy
-	if ext == "" {
-		ext = finalExtension
-	}
 	b.AddExtension(ext, outcome, open, 1, ring, talk)
 	if direction == string(smdr.Inbound) {
 		b.AddDDI(ddi, ddiName, outcome, open, 1, ring, talk)

@@ -143,9 +143,6 @@ func New(cfg Config) *Auth {
 	}
 }
 
-// Login reports whether there is a login: a password hash is set.
-func (a *Auth) Login() bool { return a.enabled }
-
 // Open reports whether neither a password nor a token is set: then nothing
 // is asked of anyone, and the server must stay on loopback and serve only
 // requests addressed to a DirectHost.

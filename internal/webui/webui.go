@@ -13,7 +13,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"slices"
 	"strings"
 	"time"
 )
@@ -81,16 +80,6 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// Names lists the files, sorted.
-func (a *Assets) Names() []string {
-	var n []string
-	for k := range a.files {
-		n = append(n, k)
-	}
-	slices.Sort(n)
-	return n
-}
-
 // Path returns the address of file name with its content hash as a
 // version query ("/assets/app.css?v=3f2a..."): replies to it may be cached
 // for a year, since a changed file gets a new address. An unknown name
@@ -154,6 +143,3 @@ func Path(name string) string { return shared.Path(name) }
 // Versioned rewrites the page's references to the shared assets to their
 // versioned addresses; see Assets.Versioned.
 func Versioned(page []byte) []byte { return shared.Versioned(page) }
-
-// Names lists the shared assets.
-func Names() []string { return shared.Names() }

@@ -110,7 +110,7 @@ func (a *reportAggregate) Step(_ *sqlitedriver.FunctionContext, args []driver.Va
 	ddi, _ := args[7].(string) // NULL (nil) for an outbound call
 	ddiName, _ := args[8].(string)
 	return a.b.AddCall(start, reportDirections[kind&3], reportOutcomes[kind>>2&7], kind&32 != 0,
-		ring, talk, hold, ext, "", ddi, ddiName)
+		ring, talk, hold, ext, ddi, ddiName)
 }
 
 func (a *reportAggregate) WindowInverse(*sqlitedriver.FunctionContext, []driver.Value) error {
